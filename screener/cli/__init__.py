@@ -1,0 +1,74 @@
+"""The command line: a thin layer that parses arguments, calls the domain, prints.
+
+Each command group lives in its own module with a `register(subparsers, common)`
+function; errors from the domain become one-line messages and exit codes here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from screener import __version__
+from screener.cli import common as c
+from screener.errors import ScreenerError
+
+GROUPS = ["setup", "imports", "screening", "dedup", "prisma", "rules", "ranking", "tui", "admin"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        help="the review's config.toml (default: $SCREENER_CONFIG or ./config.toml)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="screener",
+        description="Screening for systematic reviews: import, dedup, blinded dual review, PRISMA 2020.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"screener {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    import importlib
+
+    for name in GROUPS:
+        try:
+            module = importlib.import_module(f"screener.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"screener.cli.{name}":
+                raise
+            continue
+        module.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        args = parser.parse_args([*(argv or sys.argv[1:]), "app"]) if "app" in _commands(parser) else args
+        if not getattr(args, "command", None):
+            parser.print_help()
+            return 0
+    try:
+        result = args.func(args)
+    except ScreenerError as exc:
+        c.error(exc.message)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        c.error("interrupted")
+        return 130
+    return int(result or 0)
+
+
+def _commands(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

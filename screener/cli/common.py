@@ -1,0 +1,61 @@
+"""Shared helpers for the command modules: opening the review, printing safely."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import Any
+
+from screener.config import config_path
+from screener.model import Stage
+from screener.project import Project
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def literal(text: str) -> str:
+    """Make an untrusted string safe for a terminal: control and bidi characters escaped."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 256
+                        else f"\\u{ord(m.group(0)):04x}", text)  # fmt: skip
+
+
+def out(text: str = "") -> None:
+    sys.stdout.write(literal(text) + "\n")
+
+
+def error(message: str) -> None:
+    sys.stderr.write("screener: " + literal(message).replace("\\x0a", "\n") + "\n")
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def project(args: argparse.Namespace) -> Project:
+    return Project.open(config_path(getattr(args, "config", None)))
+
+
+def add_stage(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:
+    p.add_argument(
+        "--stage",
+        choices=[s.value for s in Stage],
+        default=default,
+        help=f"screening stage (default: {default or 'all'})",
+    )
+
+
+def stage_of(args: argparse.Namespace) -> Stage | None:
+    value = getattr(args, "stage", None)
+    return Stage(value) if value else None
+
+
+def table(rows: list[list[Any]], header: list[str]) -> None:
+    """A plain, aligned text table."""
+    cells = [[str(x) for x in header]] + [[str(x) for x in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for n, row in enumerate(cells):
+        out("  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+        if n == 0:
+            out("  ".join("-" * w for w in widths))

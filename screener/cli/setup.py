@@ -1,0 +1,102 @@
+"""`screener init`, `status`, `reset`."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+from pathlib import Path
+
+from screener.cli import common as c
+from screener.config import config_path, load_config
+from screener.errors import ScreenerError
+from screener.model import Outcome, Stage
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", parents=[common], help="write a commented starter config in DIR")
+    p.add_argument("dir", help="folder for the new review (created if missing)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing config.toml")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("status", parents=[common], help="records per source, stage and decision state")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("reset", parents=[common], help="rebuild the store from the config's sources")
+    p.add_argument("--yes", action="store_true", help="do not ask (the old store is kept as a backup)")
+    p.set_defaults(func=cmd_reset)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "config.toml"
+    if target.exists() and not args.force:
+        raise ScreenerError(f"{target} exists; use --force to overwrite it")
+    text = resources.files("screener").joinpath("templates/starter_config.toml").read_text("utf-8")
+    target.write_text(text, encoding="utf-8")
+    load_config(target)  # the starter must work as it is
+    c.out(f"wrote {target}: edit the reviewers and reasons, then `screener import FILE`")
+    return 0
+
+
+def status_data(args: argparse.Namespace) -> dict:
+    project = c.project(args)
+    batches = project.store.batches()
+    per_source: dict[str, int] = {}
+    for b in batches:
+        per_source[b.source_label] = per_source.get(b.source_label, 0) + b.n_imported
+    dups = project.primary_of()
+    stages = {}
+    for stage in Stage:
+        outcomes = project.outcomes(stage)
+        counts = {o.value: 0 for o in Outcome}
+        for o in outcomes.values():
+            counts[o.value] += 1
+        counts["total"] = len(outcomes)
+        stages[stage.value] = counts
+    return {
+        "review": project.config.name,
+        "store": project.store.url,
+        "records": project.store.count_records(),
+        "sources": per_source,
+        "duplicates": len(dups),
+        "auto_excluded": len(project.auto_excluded()),
+        "stages": stages,
+    }
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data = status_data(args)
+    if args.json:
+        c.emit_json(data)
+        return 0
+    c.out(f"review {data['review']}  ({data['store']})")
+    c.out(f"records imported: {data['records']}, duplicates linked: {data['duplicates']}, "
+          f"excluded by rules: {data['auto_excluded']}")
+    c.table([[k, v] for k, v in data["sources"].items()], ["source", "records"])
+    c.out()
+    outcomes = [o.value for o in Outcome]
+    c.table(
+        [[s, *(d[o] for o in outcomes), d["total"]] for s, d in data["stages"].items()],
+        ["stage", *outcomes, "total"],
+    )
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    config = load_config(config_path(getattr(args, "config", None)))
+    if not config.store_url.startswith("sqlite:///"):
+        raise ScreenerError("reset only rebuilds SQLite stores; drop the database by hand")
+    db = Path(config.store_url.removeprefix("sqlite:///"))
+    if db.exists():
+        if not args.yes and not config.sources:
+            raise ScreenerError("the config lists no sources to rebuild from; pass --yes to empty the store")
+        backup = db.with_name(db.name + ".reset.bak")
+        db.replace(backup)
+        for suffix in ("-wal", "-shm"):
+            Path(str(db) + suffix).unlink(missing_ok=True)
+        c.out(f"old store kept as {backup}")
+    project = c.project(args)
+    c.out(f"rebuilt {db}: {project.store.count_records()} records")
+    return 0

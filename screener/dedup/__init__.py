@@ -1,0 +1,1 @@
+"""Cross-database deduplication: exact keys, blocking and fuzzy matching, reviewable links."""

@@ -1,0 +1,1 @@
+"""Export of records and decisions, safe for spreadsheets."""

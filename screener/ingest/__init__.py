@@ -1,0 +1,10 @@
+"""Import of database exports: RIS, PubMed MEDLINE/nbib, CSV/TSV/Excel.
+
+`read_file(path)` detects the format from the content and returns an `ImportResult`:
+the normalised records plus a report of what was read, skipped and warned about.
+"""
+
+from screener.ingest.detect import read_file
+from screener.ingest.report import ImportResult, Skipped
+
+__all__ = ["ImportResult", "Skipped", "read_file"]

@@ -1,0 +1,197 @@
+"""RIS, through rispy, made robust to the quirks of real exporters.
+
+rispy's tag handling is reused; its record loop is replaced so that every `TY  -`
+line starts a record even when the previous one lacks `ER`, text before the first
+record is reported, Ovid's numbered lines (`1.`) are dropped, and the line on which
+each record starts is known for error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from rispy import RisParser
+
+from screener.ingest.report import ImportResult, Skipped
+from screener.ingest.text import clean, normalise_doi, parse_year, pmid_from_url, split_list
+from screener.model import Record
+
+START_RE = re.compile(r"^\s*(?:\d+\.\s*)?TY\s{1,2}-", re.MULTILINE)
+_LOOSE_TAG_RE = re.compile(r"^\s*(?:\d+\.\s*)?([A-Z][A-Z0-9])\s{1,2}-(?:\s(.*))?$")
+_OVID_NUMBER_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*$")
+
+
+class _EveryTag(dict[str, str]):
+    """Maps every tag to itself, so no tag is ever 'unknown' and all are kept raw."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+class _AllTags:
+    """Every tag is a list tag: repeated tags and continuation lines are kept in order."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+class TolerantRisParser(RisParser):
+    """rispy's parser with a record loop that never drops a record."""
+
+    def __init__(self) -> None:
+        super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})  # type: ignore[arg-type]
+        self.preamble_lines = 0
+        self.start_lines: list[int] = []
+
+    def parse_line(self, line: str) -> tuple[str, str] | tuple[None, str]:
+        if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
+            return line[:2], line[6:].strip()
+        m = _LOOSE_TAG_RE.match(line)
+        if m:
+            return m.group(1), (m.group(2) or "").strip()
+        return None, line.strip()
+
+    def parse_records(self, lines: Iterable[str]) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        record: dict[str, Any] | None = None
+        last_tag: str | None = None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            tag, content = self.parse_line(line)
+            if tag == "TY":
+                if record is not None:
+                    records.append(record)
+                record = {"TY": [content]}
+                self.start_lines.append(number)
+                last_tag = "TY"
+                continue
+            if record is None:
+                self.preamble_lines += 1
+                continue
+            if tag is None:
+                if _OVID_NUMBER_RE.match(line):
+                    continue
+                if last_tag is not None and content:
+                    self._add_tag(record, last_tag, content, extend_multiline=True)
+                continue
+            if tag == "ER":
+                records.append(record)
+                record = None
+                last_tag = None
+                continue
+            self._add_tag(record, tag, content)
+            last_tag = tag
+        if record is not None:
+            records.append(record)
+        return records
+
+
+def _first(raw: dict[str, list[str]], *tags: str) -> str:
+    for tag in tags:
+        values = raw.get(tag)
+        if values:
+            joined = clean(" ".join(v for v in values if v))
+            if joined:
+                return joined
+    return ""
+
+
+def _all(raw: dict[str, list[str]], *tags: str) -> list[str]:
+    out: list[str] = []
+    for tag in tags:
+        for value in raw.get(tag, []):
+            v = clean(value)
+            if v:
+                out.append(v)
+    return out
+
+
+def _keywords(raw: dict[str, list[str]]) -> list[str]:
+    words: list[str] = []
+    for value in _all(raw, "KW", "DE"):
+        words.extend(split_list(value) if ";" in value else [value])
+    return words
+
+
+def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list[str]]:
+    """Normalise one parsed RIS record; return it with its warnings."""
+    warnings: list[str] = []
+    db = _first(raw, "DB")
+    provider = _first(raw, "DP")
+    title = _first(raw, "TI", "T1", "CT", "BT") or _first(raw, "ST")
+    abstract = _first(raw, "AB", "N2")
+    authors = _all(raw, "AU", "A1") or _all(raw, "A2", "A3", "A4")
+    year_text = _first(raw, "PY", "Y1", "DA", "Y2")
+    year = parse_year(year_text)
+    if year is None and year_text:
+        warnings.append(f"unparseable year {year_text!r}")
+    journal = _first(raw, "JF", "T2", "JO", "JA", "J2", "J1")
+    start, end = _first(raw, "SP"), _first(raw, "EP")
+    pages = f"{start}-{end}" if start and end and "-" not in start else start
+    doi = ""
+    for value in _all(raw, "DO", "DI", "L3", "L2", "UR", "M3", "N1"):
+        doi = normalise_doi(value)
+        if doi:
+            break
+    accession = _first(raw, "U2", "AN")
+    pmid = ""
+    an = _first(raw, "AN")
+    from_nlm = any(s in f"{db} {provider}".lower() for s in ("nlm", "pubmed", "medline"))
+    if an.isdigit() and (from_nlm or len(an) <= 8):
+        pmid = an
+    c5 = _first(raw, "C5")
+    if not pmid and c5.isdigit() and 4 <= len(c5) <= 9:
+        pmid = c5
+    if not pmid:
+        for url in _all(raw, "UR", "L2"):
+            pmid = pmid_from_url(url)
+            if pmid:
+                break
+    urls = _all(raw, "UR")
+    record = Record(
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        year=year,
+        journal=journal,
+        volume=_first(raw, "VL"),
+        issue=_first(raw, "IS", "CP"),
+        pages=pages,
+        doi=doi,
+        pmid=pmid,
+        keywords=_keywords(raw),
+        language=_first(raw, "LA"),
+        publication_type=_first(raw, "M3", "PT") or _first(raw, "TY"),
+        url=urls[0] if urls else "",
+        source_id=_first(raw, "ID") or accession,
+        accession=accession,
+        database=db or ("PubMed" if from_nlm else ""),
+        source_file=source_file,
+        raw={k: v for k, v in raw.items()},
+    )
+    if not title:
+        warnings.append("no title")
+    return record, warnings
+
+
+def read_ris(text: str, path: str, encoding: str) -> ImportResult:
+    parser = TolerantRisParser()
+    raws = parser.parse_records(text.splitlines())
+    result = ImportResult(path=path, format="ris", encoding=encoding)
+    if parser.preamble_lines:
+        result.warnings.append(
+            f"{path}: ignored {parser.preamble_lines} line(s) of text before the first record"
+        )
+    for raw, line in zip(raws, parser.start_lines, strict=True):
+        if len(raw) == 1 and not any(v for v in raw["TY"]):
+            result.skipped.append(Skipped(line, "empty record: a 'TY' line with no fields"))
+            continue
+        record, warnings = to_record(raw, path)
+        if not record.source_id:
+            record.source_id = f"#{len(result.records) + len(result.skipped) + 1}"
+        result.records.append(record)
+        result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
+    return result

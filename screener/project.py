@@ -1,0 +1,254 @@
+"""The facade the CLI and the TUI call: one review = its config + its store.
+
+Opening a review whose store does not exist yet builds it from the config: the source
+files are imported, duplicates found, and any decision files replayed (this is how the
+embedded KAP review comes to life on a fresh checkout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from screener.config import Config, load_config
+from screener.dedup.links import primary_map
+from screener.errors import NotFound, PermissionDenied, ScreenerError
+from screener.ingest import ImportResult, read_file
+from screener.model import Outcome, Reviewer, SourceKind, Stage
+from screener.screening.state import RecordStage, replay
+from screener.store import Store, open_store
+from screener.store.store import StoredRecord, file_sha256, parse_project_id, project_id
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What `import` did with one file (the `--json` shape)."""
+
+    path: str
+    format: str
+    source: str
+    records: int
+    imported: int
+    skipped: list[dict[str, Any]]
+    warnings: list[str]
+    already_imported: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "format": self.format,
+            "source": self.source,
+            "records": self.records,
+            "imported": self.imported,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            **({"already_imported": True} if self.already_imported else {}),
+        }
+
+
+def _guess_label(result: ImportResult) -> str:
+    dbs = [r.database for r in result.records if r.database]
+    if dbs:
+        return max(set(dbs), key=dbs.count)
+    return Path(result.path).stem
+
+
+class Project:
+    """One review: its validated config and its open store."""
+
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self._primary: dict[int, int] = {}
+        self._links_head: int | None = -1
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, config_path: Path, *, build: bool = True) -> Project:
+        config = load_config(config_path)
+        store = open_store(config.store_url)
+        project = cls(config, store)
+        if build and project.store.count_records() == 0 and not project.store.batches():
+            project.build_from_config()
+        return project
+
+    def close(self) -> None:
+        self.store.close()
+
+    def build_from_config(self) -> list[FileReport]:
+        """Import the config's source files, dedup, and replay its decision files."""
+        reports: list[FileReport] = []
+        for src in self.config.sources:
+            for f in src.files:
+                reports.append(self.import_file(f, label=src.label, kind=src.kind, dedup=False))
+        if reports and self.config.auto_dedup:
+            self.run_dedup()
+        if self.config.decision_files:
+            from screener.screening.exchange import import_decisions
+
+            for df in self.config.decision_files:
+                import_decisions(
+                    self,
+                    df.file,
+                    reviewer=df.reviewer,
+                    stage=df.stage,
+                    id_column=df.id_column,
+                    decision_column=df.decision_column,
+                    reason_column=df.reason_column,
+                    note_column=df.note_column,
+                    resolve=df.resolve,
+                )
+        return reports
+
+    # -- import -------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        label: str | None = None,
+        kind: SourceKind | str | None = None,
+        dedup: bool | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> FileReport:
+        """Import one export atomically; a file already imported is skipped (same bytes)."""
+        sha = file_sha256(path) if path.exists() else ""
+        if sha:
+            previous = self.store.batch_by_hash(sha)
+            if previous is not None:
+                return FileReport(
+                    str(path), previous.format, previous.source_label, previous.n_in_file, 0, [],
+                    [f"{path}: already imported on {previous.imported_at[:19]} as batch "
+                     f"{previous.id} ({previous.source_label}); skipped"],
+                    already_imported=True,
+                )  # fmt: skip
+        result = read_file(path)
+        configured = self.config.source_for(path)
+        source_label = label or (configured.label if configured else "") or _guess_label(result)
+        source_kind = SourceKind(kind) if kind else (configured.kind if configured else SourceKind.DATABASE)
+        skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
+        self.store.add_batch(
+            path=str(path),
+            sha256=sha,
+            source_label=source_label,
+            source_kind=source_kind,
+            format=result.format,
+            encoding=result.encoding,
+            records=result.records,
+            n_in_file=result.records_in_file,
+            report={"skipped": skipped, "warnings": result.warnings},
+        )
+        if progress:
+            progress(len(result.records))
+        if dedup if dedup is not None else self.config.auto_dedup:
+            self.run_dedup()
+        return FileReport(
+            str(path), result.format, source_label, result.records_in_file,
+            len(result.records), skipped, result.warnings,
+        )  # fmt: skip
+
+    def run_dedup(self, threshold: float | None = None) -> Any:
+        try:
+            from screener.dedup.run import deduplicate
+        except ImportError:  # dedup engine not installed in this build
+            return None
+        return deduplicate(self, threshold=threshold)
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def reviewer(self, name: str) -> Reviewer:
+        found = self.config.reviewer(name)
+        if found is None:
+            known = ", ".join(r.name for r in self.config.reviewers)
+            raise PermissionDenied(f"{name!r} is not a reviewer of this review (known: {known})")
+        return found
+
+    def senior(self, name: str) -> Reviewer:
+        who = self.reviewer(name)
+        if not who.is_senior:
+            raise PermissionDenied(f"{name!r} is not a senior reviewer: only a senior resolves")
+        return who
+
+    def resolve_id(self, value: str) -> int:
+        """A project id (`R17`) → record id; the primary is used for duplicates."""
+        rid = parse_project_id(value)
+        if rid is None and value.strip().isdigit():
+            rid = int(value.strip())
+        if rid is None or not self.store.has_record(rid):
+            raise NotFound(f"no record {value!r} in this review (project ids look like R17)")
+        return self.primary_of().get(rid, rid)
+
+    def primary_of(self) -> dict[int, int]:
+        """duplicate → primary, cached until the link log grows (another process may add)."""
+        head = self.store.last_link_id()
+        if self._links_head != head:
+            self._primary = primary_map(self.store.link_events())
+            self._links_head = head
+        return self._primary
+
+    def screenable(self) -> list[StoredRecord]:
+        """Records that are screened: not duplicates, not from a previous review."""
+        dups = self.primary_of()
+        return [
+            r for r in self.store.records()
+            if r.id not in dups and r.source_kind != SourceKind.PREVIOUS
+        ]  # fmt: skip
+
+    def screenable_ids(self) -> list[int]:
+        dups = self.primary_of()
+        return [
+            rid for rid, _b, kind, *_ in self.store.record_keys()
+            if rid not in dups and kind != SourceKind.PREVIOUS
+        ]  # fmt: skip
+
+    # -- derived state ------------------------------------------------------------------
+
+    def states(self, stage: Stage) -> dict[int, RecordStage]:
+        """Per primary record: its replayed state at `stage`."""
+        replayed = replay(self.store.events(stage=stage), self.primary_of())
+        return {rid: rs for (rid, _s), rs in replayed.items()}
+
+    def outcomes(self, stage: Stage) -> dict[int, Outcome]:
+        """Outcome of every record that is at `stage` (auto-excluded records are not)."""
+        required = self.config.stages[stage].reviewers_required
+        maybe = self.config.maybe_to_full_text
+        states = self.states(stage)
+        ids = self.screenable_ids() if stage is Stage.TITLE_ABSTRACT else self.at_full_text()
+        out: dict[int, Outcome] = {}
+        for rid in ids:
+            rs = states.get(rid)
+            if rs is not None and rs.auto is not None and rs.resolution is None:
+                continue
+            out[rid] = rs.outcome(required, maybe) if rs else Outcome.PENDING
+        return out
+
+    def auto_excluded(self) -> dict[int, str]:
+        states = self.states(Stage.TITLE_ABSTRACT)
+        return {
+            rid: rs.auto.reason for rid, rs in states.items()
+            if rs.auto is not None and rs.resolution is None
+        }  # fmt: skip
+
+    def at_full_text(self) -> list[int]:
+        """Records whose title/abstract outcome is include."""
+        ta = self.outcomes(Stage.TITLE_ABSTRACT)
+        return [rid for rid, o in ta.items() if o.is_include]
+
+    def check_stage_open(self, record_ids: Sequence[int], stage: Stage) -> None:
+        if stage is Stage.FULL_TEXT:
+            allowed = set(self.at_full_text())
+            bad = [project_id(r) for r in record_ids if r not in allowed]
+            if bad:
+                raise ScreenerError(
+                    f"{len(bad)} record(s) have not passed title/abstract screening, so they "
+                    f"cannot be decided at full text: {', '.join(bad[:10])}"
+                )
+
+
+def open_project(config: str | None = None) -> Project:
+    from screener.config import config_path
+
+    return Project.open(config_path(config))

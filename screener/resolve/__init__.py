@@ -1,0 +1,1 @@
+"""Conflicts between reviewers, the senior's resolution, and inter-rater agreement."""

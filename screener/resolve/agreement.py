@@ -1,0 +1,65 @@
+"""Agreement between independent reviewers: percent agreement, Cohen's kappa, PABAK.
+
+Computed on the include (include or maybe) vs exclude judgement, over the records both
+reviewers of a pair decided; reviewers' current decisions only, resolutions ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from typing import Any
+
+from sklearn.metrics import cohen_kappa_score
+
+from screener.model import Stage
+from screener.project import Project
+
+
+@dataclass(frozen=True)
+class Agreement:
+    n: int
+    percent_agreement: float | None
+    kappa: float | None
+    pabak: float | None
+    reviewers: tuple[str, str] = ("", "")
+
+    def as_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["reviewers"] = list(self.reviewers)
+        return d
+
+
+def agreement_of(a: list[int], b: list[int], pair: tuple[str, str] = ("", "")) -> Agreement:
+    """Statistics for two aligned label lists (1 include, 0 exclude)."""
+    n = len(a)
+    if n == 0:
+        return Agreement(0, None, None, None, pair)
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    if len(set(a) | set(b)) == 1:
+        kappa = 1.0  # perfect agreement on a single category; sklearn would return nan
+    else:
+        kappa = float(cohen_kappa_score(a, b))
+    return Agreement(n, round(po, 4), round(kappa, 4), round(2 * po - 1, 4), pair)
+
+
+def agreement(project: Project, stage: Stage) -> tuple[Agreement, list[Agreement]]:
+    """Overall (first pair of reviewers, or all pairs pooled) and per-pair agreement."""
+    states = project.states(stage)
+    names = [r.name for r in project.config.reviewers if not r.is_senior]
+    pairs: list[Agreement] = []
+    pooled_a: list[int] = []
+    pooled_b: list[int] = []
+    for x, y in combinations(names, 2):
+        a, b = [], []
+        for rs in states.values():
+            votes = rs.votes
+            if x in votes and y in votes:
+                a.append(int(votes[x].includes))
+                b.append(int(votes[y].includes))
+        if a:
+            pairs.append(agreement_of(a, b, (x, y)))
+            pooled_a += a
+            pooled_b += b
+    overall = agreement_of(pooled_a, pooled_b, tuple(names[:2]) if len(pairs) <= 1 else ("all", "pairs"))  # type: ignore[arg-type]
+    return overall, pairs

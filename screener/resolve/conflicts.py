@@ -1,0 +1,46 @@
+"""Records on which the independent reviewers disagree, for the senior to resolve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screener.model import Outcome, Stage
+from screener.project import Project
+from screener.screening.blinding import require_may_see
+from screener.store.store import project_id
+
+
+def conflicts(project: Project, *, viewer: str, stage: Stage) -> list[dict[str, Any]]:
+    """Open conflicts with both decisions; refused to a blinded non-senior."""
+    who = project.reviewer(viewer)
+    require_may_see(who, None, project.config.blinding)
+    outcomes = project.outcomes(stage)
+    states = project.states(stage)
+    ids = [rid for rid, o in outcomes.items() if o is Outcome.CONFLICT]
+    records = {sr.id: sr for sr in project.store.records(ids)}
+    out = []
+    for rid in ids:
+        rs = states[rid]
+        sr = records[rid]
+        out.append(
+            {
+                "id": project_id(rid),
+                "source_id": sr.record.source_id,
+                "title": sr.record.title,
+                "decisions": {
+                    name: {"decision": v.decision.value, "reason": v.reason, "note": v.note,
+                           "record": project_id(v.record_id)}
+                    for name, v in rs.votes.items()
+                },  # fmt: skip
+            }
+        )
+    return out
+
+
+def reason_disagreements(project: Project, stage: Stage) -> list[int]:
+    """Records both reviewers excluded, for different reasons (reported, not conflicts)."""
+    outcomes = project.outcomes(stage)
+    return [
+        rid for rid, rs in project.states(stage).items()
+        if outcomes.get(rid) is Outcome.AGREED_EXCLUDE and rs.reason_disagreement()
+    ]  # fmt: skip

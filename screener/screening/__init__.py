@@ -1,0 +1,1 @@
+"""Title/abstract and full-text screening: decisions as events, derived outcomes, blinding."""

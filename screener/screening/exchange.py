@@ -1,0 +1,211 @@
+"""Decisions in and out of the store, so reviewers can work offline and merge later.
+
+Import is all-or-nothing: when any row is refused (unknown id, ambiguous id, bad value,
+missing full-text reason, record not at that stage), the report lists every refused row
+and nothing is applied.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from screener.errors import ScreenerError
+from screener.export.safe import safe_cell
+from screener.ingest.text import normalise_doi
+from screener.model import Decision, Stage
+from screener.project import Project
+from screener.screening.blinding import require_may_see
+from screener.screening.decide import check_reason, parse_decision
+from screener.screening.state import DECIDE, RESOLVE
+from screener.store.store import parse_project_id, project_id
+
+
+@dataclass(frozen=True)
+class Refused:
+    row: int
+    value: str
+    reason: str
+
+
+class DecisionImportError(ScreenerError):
+    title = "Decisions refused"
+
+    def __init__(self, path: str, refused: list[Refused], total: int) -> None:
+        lines = [f"{path}:{r.row}: {r.value!r}: {r.reason}" for r in refused[:50]]
+        more = f"\n… and {len(refused) - 50} more" if len(refused) > 50 else ""
+        super().__init__(
+            f"{len(refused)} of {total} row(s) refused; nothing was applied:\n"
+            + "\n".join(lines)
+            + more
+        )
+        self.refused = refused
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScreenerError(f"{path}: cannot read decisions file: {exc}") from exc
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        rows = []
+        for n, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    rows.append({k: "" if v is None else str(v) for k, v in json.loads(line).items()})
+                except json.JSONDecodeError as exc:
+                    raise ScreenerError(f"{path}:{n}: not a JSON object: {exc.msg}") from exc
+        return rows
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    return list(csv.DictReader(text.splitlines(), delimiter=delimiter))
+
+
+class IdIndex:
+    """Find records by project id, source record id, PMID or DOI (duplicates → primary)."""
+
+    def __init__(self, project: Project) -> None:
+        self.primary = project.primary_of()
+        self.by: dict[str, dict[str, set[int]]] = {k: defaultdict(set) for k in ("src", "pmid", "doi")}
+        self.ids: set[int] = set()
+        for rid, _batch, _kind, source_id, pmid, doi in project.store.record_keys():
+            self.ids.add(rid)
+            if source_id:
+                self.by["src"][source_id].add(rid)
+            if pmid:
+                self.by["pmid"][pmid].add(rid)
+            if doi:
+                self.by["doi"][doi].add(rid)
+
+    def find(self, value: str) -> tuple[int | None, str]:
+        v = value.strip()
+        if not v:
+            return None, "empty id"
+        pid = parse_project_id(v)
+        if pid is not None and pid in self.ids:
+            return self.primary.get(pid, pid), ""
+        for kind, key in (("src", v), ("pmid", v), ("doi", normalise_doi(v))):
+            hits = self.by[kind].get(key) if key else None
+            if hits:
+                primaries = {self.primary.get(h, h) for h in hits}
+                if len(primaries) == 1:
+                    return primaries.pop(), ""
+                listed = ", ".join(project_id(p) for p in sorted(primaries)[:5])
+                return None, f"ambiguous: matches {len(primaries)} different records ({listed})"
+        return None, "no record with this project id, source id, PMID or DOI"
+
+
+def import_decisions(
+    project: Project,
+    path: Path,
+    *,
+    reviewer: str,
+    stage: Stage,
+    id_column: str | None = None,
+    decision_column: str = "decision",
+    reason_column: str | None = "reason",
+    note_column: str | None = "note",
+    resolve: bool = False,
+) -> int:
+    """Apply a file of decisions as `reviewer`'s events; return how many were applied."""
+    who = project.senior(reviewer) if resolve else project.reviewer(reviewer)
+    rows = _read_rows(path)
+    if not rows:
+        raise ScreenerError(f"{path}: no decision rows")
+    columns = list(rows[0].keys())
+    id_col = id_column or next(
+        (c for c in ("id", "record", "record_id", "pmid", "doi") if c in columns), ""
+    )
+    for col, what in ((id_col, "--id-column"), (decision_column, "--decision-column")):
+        if col not in columns:
+            raise ScreenerError(f"{path}: no column {col!r} ({what}); columns are {columns}")
+    if reason_column and reason_column not in columns:
+        reason_column = None
+    if note_column and note_column not in columns:
+        note_column = None
+    index = IdIndex(project)
+    open_ids = set(project.at_full_text()) if stage is Stage.FULL_TEXT else None
+    refused: list[Refused] = []
+    events: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
+    for n, row in enumerate(rows, start=2):
+        value = (row.get(id_col) or "").strip()
+        rid, why = index.find(value)
+        if rid is None:
+            refused.append(Refused(n, value, why))
+            continue
+        try:
+            decision = parse_decision(row.get(decision_column) or "")
+            if resolve and decision is Decision.MAYBE:
+                raise ScreenerError("a resolution must be include or exclude")
+            reason = check_reason(project, stage, decision, (row.get(reason_column) or "") if reason_column else "")
+        except ScreenerError as exc:
+            refused.append(Refused(n, value, exc.message))
+            continue
+        if open_ids is not None and rid not in open_ids:
+            refused.append(Refused(n, value, "has not passed title/abstract screening"))
+            continue
+        if rid in seen:
+            refused.append(Refused(n, value, f"same record as row {seen[rid]}"))
+            continue
+        seen[rid] = n
+        events.append(
+            {
+                "record_id": rid,
+                "stage": stage.value,
+                "reviewer": who.name,
+                "action": RESOLVE if resolve else DECIDE,
+                "decision": decision.value,
+                "reason": reason,
+                "note": (row.get(note_column) or "") if note_column else "",
+                "context": {"imported_from": str(path), "row": n},
+            }
+        )
+    if refused:
+        raise DecisionImportError(str(path), refused, len(rows))
+    project.store.append_events(events)
+    return len(events)
+
+
+def current_decisions(
+    project: Project, *, viewer: str, reviewer: str | None, stage: Stage | None
+) -> list[dict[str, Any]]:
+    """Current decisions (one per record, reviewer and stage) `viewer` may read."""
+    who = project.reviewer(viewer)
+    require_may_see(who, reviewer, project.config.blinding)
+    keys = {rid: source_id for rid, _b, _k, source_id, _p, _d in project.store.record_keys()}
+    out: list[dict[str, Any]] = []
+    for st in [stage] if stage else list(Stage):
+        for rid, rs in sorted(project.states(st).items()):
+            for name, vote in rs.votes.items():
+                if reviewer is None or name == reviewer:
+                    out.append({
+                        "id": project_id(rid), "source_id": keys.get(rid, ""), "stage": st.value,
+                        "reviewer": name, "decision": vote.decision.value, "reason": vote.reason,
+                        "note": vote.note, "time": vote.ts,
+                    })  # fmt: skip
+            if reviewer is None and rs.resolution is not None:
+                v = rs.resolution
+                out.append({
+                    "id": project_id(rid), "source_id": keys.get(rid, ""), "stage": st.value,
+                    "reviewer": v.reviewer, "decision": v.decision.value, "reason": v.reason,
+                    "note": v.note, "time": v.ts, "resolution": True,
+                })  # fmt: skip
+    return out
+
+
+def write_decisions(rows: list[dict[str, Any]], path: Path) -> None:
+    fields = ["id", "source_id", "stage", "reviewer", "decision", "reason", "note", "time"]
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        with path.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: safe_cell(row.get(k, "")) for k in fields})

@@ -1,0 +1,121 @@
+"""Replay the event log into the current state of every record at every stage.
+
+Nothing here is stored: outcomes, conflicts and counts are always derived from the log,
+with decisions on a record that turned out to be a duplicate counted on its primary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from screener.model import Decision, Outcome
+from screener.store.store import Event
+
+DECIDE, UNDO, RESOLVE, UNRESOLVE = "decide", "undo", "resolve", "unresolve"
+RETRIEVAL, AUTO_EXCLUDE, NOTE = "retrieval", "auto_exclude", "note"
+RETRIEVED, NOT_RETRIEVED = "retrieved", "not_retrieved"
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """A reviewer's (or the senior's) current decision on a record at a stage."""
+
+    reviewer: str
+    decision: Decision
+    reason: str
+    note: str
+    event_id: int
+    ts: str
+    record_id: int
+
+    @property
+    def includes(self) -> bool:
+        return self.decision is not Decision.EXCLUDE
+
+
+@dataclass(slots=True)
+class RecordStage:
+    """Everything the log says about one (primary) record at one stage."""
+
+    record_id: int
+    stage: str
+    stacks: dict[str, list[Vote]] = field(default_factory=dict)
+    resolutions: list[Vote] = field(default_factory=list)
+    retrieval: Vote | None = None
+    auto: Vote | None = None
+    notes: list[Vote] = field(default_factory=list)
+
+    @property
+    def votes(self) -> dict[str, Vote]:
+        """Each reviewer's current decision (the top of their stack)."""
+        return {name: stack[-1] for name, stack in self.stacks.items() if stack}
+
+    @property
+    def resolution(self) -> Vote | None:
+        return self.resolutions[-1] if self.resolutions else None
+
+    def merged_disagreement(self, reviewer: str) -> bool:
+        """A reviewer decided differently on two records later found to be duplicates."""
+        latest: dict[int, Vote] = {}
+        for vote in self.stacks.get(reviewer, []):
+            latest[vote.record_id] = vote
+        return len({v.includes for v in latest.values()}) > 1
+
+    def outcome(self, required: int, maybe_includes: bool = True) -> Outcome:
+        res = self.resolution
+        if res is not None:
+            return Outcome.RESOLVED_INCLUDE if res.includes else Outcome.RESOLVED_EXCLUDE
+        votes = self.votes
+        if any(self.merged_disagreement(name) for name in votes):
+            return Outcome.CONFLICT
+        if len(votes) < required:
+            return Outcome.PENDING
+        decisions = {v.decision for v in votes.values()}
+        if decisions == {Decision.EXCLUDE}:
+            return Outcome.AGREED_EXCLUDE
+        if Decision.EXCLUDE in decisions:
+            return Outcome.CONFLICT
+        if Decision.MAYBE in decisions and not maybe_includes:
+            return Outcome.CONFLICT
+        return Outcome.AGREED_INCLUDE
+
+    def reason_disagreement(self) -> bool:
+        """Both excluded but for different reasons (reported, not a conflict)."""
+        reasons = {v.reason for v in self.votes.values() if v.decision is Decision.EXCLUDE}
+        return len(reasons) > 1
+
+
+def replay(events: Iterable[Event], primary_of: dict[int, int]) -> dict[tuple[int, str], RecordStage]:
+    """Fold the log, in order, into per-(primary record, stage) state."""
+    state: dict[tuple[int, str], RecordStage] = {}
+    for ev in events:
+        rid = primary_of.get(ev.record_id, ev.record_id)
+        key = (rid, ev.stage)
+        rs = state.get(key)
+        if rs is None:
+            rs = state[key] = RecordStage(rid, ev.stage)
+        action = ev.action
+        if action == DECIDE:
+            vote = Vote(ev.reviewer, Decision(ev.decision), ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+            rs.stacks.setdefault(ev.reviewer, []).append(vote)
+        elif action == UNDO:
+            stack = rs.stacks.get(ev.reviewer)
+            if stack:
+                stack.pop()
+        elif action == RESOLVE:
+            rs.resolutions.append(
+                Vote(ev.reviewer, Decision(ev.decision), ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+            )
+        elif action == UNRESOLVE:
+            if rs.resolutions:
+                rs.resolutions.pop()
+        elif action == RETRIEVAL:
+            rs.retrieval = Vote(
+                ev.reviewer, Decision.INCLUDE, ev.decision, ev.note, ev.id, ev.ts, ev.record_id
+            )
+        elif action == AUTO_EXCLUDE:
+            rs.auto = Vote(ev.reviewer, Decision.EXCLUDE, ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+        elif action == NOTE:
+            rs.notes.append(Vote(ev.reviewer, Decision.MAYBE, "", ev.note, ev.id, ev.ts, ev.record_id))
+    return state

@@ -1,0 +1,513 @@
+"""One store interface over SQLAlchemy Core for SQLite and PostgreSQL.
+
+SQLite runs in WAL mode with `synchronous=FULL`: a decision is on disk when `decide`
+returns, so a crash, a kill or a power cut loses at most the keystroke in flight
+(NORMAL would only guarantee that after a process crash, not a power cut). Writers
+take the lock up front (`BEGIN IMMEDIATE`) and wait up to `busy_timeout` for it, so two
+reviewers' processes never see "database is locked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
+from sqlalchemy.exc import OperationalError
+
+from screener.errors import StoreError
+from screener.model import Record, SourceKind
+from screener.store import schema
+from screener.store.migrations import MIGRATIONS
+
+BUSY_TIMEOUT_MS = 60_000
+_RECORD_FIELDS = [
+    "source_id", "database", "source_file", "title", "abstract", "year", "journal", "volume",
+    "issue", "pages", "doi", "pmid", "accession", "language", "publication_type", "url",
+]  # fmt: skip
+
+
+def now() -> str:
+    """UTC timestamp with microseconds, sortable as text."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def project_id(record_id: int) -> str:
+    """The short, stable id users see and type: `R17`."""
+    return f"R{record_id}"
+
+
+def parse_project_id(value: str) -> int | None:
+    v = value.strip()
+    if v[:1] in ("R", "r") and v[1:].isdigit():
+        return int(v[1:])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as stored: its project id number, batch and source kind, and the record."""
+
+    id: int
+    batch_id: int
+    source_kind: str
+    record: Record
+
+    @property
+    def pid(self) -> str:
+        return project_id(self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One row of the append-only screening log."""
+
+    id: int
+    ts: str
+    record_id: int
+    stage: str
+    reviewer: str
+    action: str
+    decision: str
+    reason: str
+    note: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: int
+    path: str
+    sha256: str
+    source_label: str
+    source_kind: str
+    format: str
+    encoding: str
+    imported_at: str
+    n_in_file: int
+    n_imported: int
+    n_skipped: int
+    report: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkEvent:
+    id: int
+    ts: str
+    action: str
+    record_id: int
+    other_id: int
+    method: str
+    score: float
+    actor: str
+    detail: dict[str, Any]
+
+
+def _record_row(rec: Record, batch_id: int, position: int, kind: str) -> dict[str, Any]:
+    row = {f: getattr(rec, f) for f in _RECORD_FIELDS}
+    row.update(
+        batch_id=batch_id,
+        position=position,
+        source_kind=kind,
+        authors=json.dumps(rec.authors, ensure_ascii=False),
+        keywords=json.dumps(rec.keywords, ensure_ascii=False),
+        raw=json.dumps(rec.raw, ensure_ascii=False),
+    )
+    return row
+
+
+def _row_record(row: Any) -> StoredRecord:
+    m = row._mapping
+    rec = Record(**{f: m[f] for f in _RECORD_FIELDS})
+    rec.authors = json.loads(m["authors"])
+    rec.keywords = json.loads(m["keywords"])
+    rec.raw = json.loads(m["raw"])
+    return StoredRecord(m["id"], m["batch_id"], m["source_kind"], rec)
+
+
+class Store:
+    """Records, import batches and the append-only logs of one review."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self.is_sqlite = engine.dialect.name == "sqlite"
+
+    # -- transactions -------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction; on SQLite it takes the write lock at once and waits for it."""
+        if not self.is_sqlite:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        conn = self.engine.connect()
+        try:
+            for attempt in range(20):
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    break
+                except OperationalError as exc:  # busy beyond busy_timeout: back off, retry
+                    if "locked" not in str(exc) or attempt == 19:
+                        raise StoreError(f"the store is busy: {exc.orig}") from exc
+                    time.sleep(0.05 * (attempt + 1))
+            try:
+                yield conn
+            except BaseException:
+                conn.exec_driver_sql("ROLLBACK")
+                raise
+            conn.exec_driver_sql("COMMIT")
+        finally:
+            conn.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema -------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self.read() as conn:
+            row = conn.execute(
+                select(schema.schema_info.c.value).where(schema.schema_info.c.key == "schema_version")
+            ).first()
+        return int(row[0]) if row else 0
+
+    def ensure_schema(self) -> None:
+        from sqlalchemy import inspect
+
+        existing = set(inspect(self.engine).get_table_names())
+        if "schema_info" not in existing:
+            if existing - {"schema_info"}:
+                raise StoreError(f"{self.url}: not a screener store (tables {sorted(existing)})")
+            with self.write() as conn:
+                schema.metadata.create_all(conn)
+                conn.execute(
+                    insert(schema.schema_info),
+                    [
+                        {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
+                        {"key": "created_at", "value": now()},
+                    ],
+                )
+                if self.is_sqlite:
+                    conn.exec_driver_sql(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+            return
+        version = self.schema_version()
+        if version > schema.SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.url}: this store has schema version {version}, newer than this screener "
+                f"understands ({schema.SCHEMA_VERSION}); upgrade screener to open it"
+            )
+        if version < schema.SCHEMA_VERSION:
+            self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        if self.is_sqlite and self.engine.url.database:
+            db = Path(self.engine.url.database)
+            backup = db.with_name(f"{db.name}.v{version}.bak")
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"VACUUM INTO '{backup}'")
+        steps = [m for m in MIGRATIONS if m.version > version]
+        for step in sorted(steps, key=lambda m: m.version):
+            with self.write() as conn:
+                step.apply(conn)
+                conn.execute(
+                    schema.schema_info.update()
+                    .where(schema.schema_info.c.key == "schema_version")
+                    .values(value=str(step.version))
+                )
+                if self.is_sqlite:
+                    conn.exec_driver_sql(f"PRAGMA user_version = {step.version}")
+
+    # -- batches and records ------------------------------------------------------------
+
+    def batch_by_hash(self, sha256: str) -> Batch | None:
+        with self.read() as conn:
+            row = conn.execute(
+                select(schema.batches).where(schema.batches.c.sha256 == sha256)
+            ).first()
+        return self._batch(row) if row else None
+
+    def batches(self) -> list[Batch]:
+        with self.read() as conn:
+            rows = conn.execute(select(schema.batches).order_by(schema.batches.c.id)).all()
+        return [self._batch(r) for r in rows]
+
+    @staticmethod
+    def _batch(row: Any) -> Batch:
+        m = dict(row._mapping)
+        m["report"] = json.loads(m["report"])
+        return Batch(**m)
+
+    def add_batch(
+        self,
+        *,
+        path: str,
+        sha256: str,
+        source_label: str,
+        source_kind: SourceKind | str,
+        format: str,
+        encoding: str,
+        records: Sequence[Record],
+        n_in_file: int,
+        report: dict[str, Any],
+    ) -> tuple[int, list[int]]:
+        """Store one file's records atomically; return the batch id and the record ids."""
+        kind = str(source_kind)
+        with self.write() as conn:
+            batch_id = conn.execute(
+                insert(schema.batches).values(
+                    path=path,
+                    sha256=sha256,
+                    source_label=source_label,
+                    source_kind=kind,
+                    format=format,
+                    encoding=encoding,
+                    imported_at=now(),
+                    n_in_file=n_in_file,
+                    n_imported=len(records),
+                    n_skipped=n_in_file - len(records),
+                    report=json.dumps(report, ensure_ascii=False),
+                )
+            ).inserted_primary_key[0]
+            for rec in records:
+                rec.database = source_label
+            rows = [_record_row(r, batch_id, i, kind) for i, r in enumerate(records)]
+            for start in range(0, len(rows), 5000):
+                conn.execute(insert(schema.records), rows[start : start + 5000])
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(schema.records.c.id)
+                    .where(schema.records.c.batch_id == batch_id)
+                    .order_by(schema.records.c.position)
+                )
+            ]
+        return int(batch_id), ids
+
+    def count_records(self) -> int:
+        with self.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.records)).scalar_one())
+
+    def records(self, ids: Iterable[int] | None = None) -> list[StoredRecord]:
+        """All records (or the given ids) in project id order."""
+        query = select(schema.records).order_by(schema.records.c.id)
+        with self.read() as conn:
+            if ids is None:
+                return [_row_record(r) for r in conn.execute(query)]
+            wanted = sorted(set(ids))
+            out: list[StoredRecord] = []
+            for start in range(0, len(wanted), 900):
+                chunk = wanted[start : start + 900]
+                out.extend(
+                    _row_record(r)
+                    for r in conn.execute(query.where(schema.records.c.id.in_(chunk)))
+                )
+            return out
+
+    def record(self, record_id: int) -> StoredRecord | None:
+        got = self.records([record_id])
+        return got[0] if got else None
+
+    def has_record(self, record_id: int) -> bool:
+        with self.read() as conn:
+            return (
+                conn.execute(
+                    select(schema.records.c.id).where(schema.records.c.id == record_id)
+                ).first()
+                is not None
+            )
+
+    def record_keys(self) -> list[tuple[int, int, str, str, str, str]]:
+        """(id, batch_id, source_kind, source_id, pmid, doi) for every record: cheap lookups."""
+        c = schema.records.c
+        with self.read() as conn:
+            rows = conn.execute(
+                select(c.id, c.batch_id, c.source_kind, c.source_id, c.pmid, c.doi).order_by(c.id)
+            ).all()
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+    def update_record_fields(self, record_id: int, fields: dict[str, Any]) -> None:
+        """Fill fields a primary inherits from its duplicates (the raw import is untouched)."""
+        with self.write() as conn:
+            conn.execute(
+                schema.records.update().where(schema.records.c.id == record_id).values(**fields)
+            )
+
+    # -- screening events -----------------------------------------------------------------
+
+    def append_event(
+        self,
+        *,
+        record_id: int,
+        stage: str,
+        reviewer: str,
+        action: str,
+        decision: str = "",
+        reason: str = "",
+        note: str = "",
+        context: dict[str, Any] | None = None,
+        conn: Connection | None = None,
+    ) -> int:
+        row = {
+            "ts": now(),
+            "record_id": record_id,
+            "stage": stage,
+            "reviewer": reviewer,
+            "action": action,
+            "decision": decision,
+            "reason": reason,
+            "note": note,
+            "context": json.dumps(context or {}, ensure_ascii=False),
+        }
+        if conn is not None:
+            return int(conn.execute(insert(schema.events).values(**row)).inserted_primary_key[0])
+        with self.write() as c:
+            return int(c.execute(insert(schema.events).values(**row)).inserted_primary_key[0])
+
+    def append_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Append many events in one transaction (all or nothing)."""
+        stamped = [
+            {
+                "ts": now(),
+                "decision": "",
+                "reason": "",
+                "note": "",
+                **r,
+                "context": json.dumps(r.get("context") or {}, ensure_ascii=False),
+            }
+            for r in rows
+        ]
+        with self.write() as conn:
+            for start in range(0, len(stamped), 5000):
+                conn.execute(insert(schema.events), stamped[start : start + 5000])
+
+    def events(
+        self,
+        *,
+        stage: str | None = None,
+        reviewer: str | None = None,
+        record_ids: Iterable[int] | None = None,
+        actions: Iterable[str] | None = None,
+    ) -> list[Event]:
+        c = schema.events.c
+        query = select(schema.events).order_by(c.id)
+        if stage is not None:
+            query = query.where(c.stage == stage)
+        if reviewer is not None:
+            query = query.where(c.reviewer == reviewer)
+        if actions is not None:
+            query = query.where(c.action.in_(list(actions)))
+        if record_ids is not None:
+            query = query.where(c.record_id.in_(list(record_ids)))
+        with self.read() as conn:
+            rows = conn.execute(query).all()
+        return [Event(**{**r._mapping, "context": json.loads(r.context)}) for r in rows]
+
+    # -- duplicate links ------------------------------------------------------------------
+
+    def append_links(self, rows: Sequence[dict[str, Any]]) -> None:
+        stamped = [
+            {"ts": now(), "method": "", "score": 1.0, "actor": "", **r,
+             "detail": json.dumps(r.get("detail") or {}, ensure_ascii=False)}
+            for r in rows
+        ]  # fmt: skip
+        if not stamped:
+            return
+        with self.write() as conn:
+            for start in range(0, len(stamped), 5000):
+                conn.execute(insert(schema.links), stamped[start : start + 5000])
+
+    def last_link_id(self) -> int | None:
+        with self.read() as conn:
+            return conn.execute(select(func.max(schema.links.c.id))).scalar()
+
+    def link_events(self) -> list[LinkEvent]:
+        with self.read() as conn:
+            rows = conn.execute(select(schema.links).order_by(schema.links.c.id)).all()
+        return [LinkEvent(**{**r._mapping, "detail": json.loads(r.detail)}) for r in rows]
+
+    # -- integrity ----------------------------------------------------------------------
+
+    def integrity_check(self) -> list[str]:
+        """Problems the database engine itself reports (empty when healthy)."""
+        if not self.is_sqlite:
+            return []
+        with self.read() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        return [] if rows == ["ok"] else rows
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        isolation_level="AUTOCOMMIT",
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    return engine
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Open (and create or migrate) the store at a SQLAlchemy URL."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            p = Path(path)
+            if not p.exists() and not create:
+                raise StoreError(f"no store at {p}")
+            p.parent.mkdir(parents=True, exist_ok=True)
+        engine = _sqlite_engine(url)
+    else:
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except Exception as exc:  # driver missing, bad URL
+            raise StoreError(f"cannot open store {url!r}: {exc}") from exc
+    store = Store(engine, url)
+    try:
+        store.ensure_schema()
+    except OperationalError as exc:
+        raise StoreError(f"cannot open store {url}: {exc.orig}") from exc
+    return store
+
+
+def backup_file(path: Path, suffix: str) -> Path:
+    target = path.with_name(path.name + suffix)
+    shutil.copy2(path, target)
+    return target
+
+
+__all__ = [
+    "Batch", "Event", "LinkEvent", "Store", "StoredRecord", "asdict", "file_sha256", "now",
+    "open_store", "parse_project_id", "project_id", "text",
+]  # fmt: skip
