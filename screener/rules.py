@@ -317,7 +317,7 @@ class _Parser:
         node = self.parse_or("any")
         token = self.token
         if token.kind == ")":
-            raise RuleSyntaxError("unexpected ')' (no matching '(')", token.position)
+            raise RuleSyntaxError("unexpected ')'", token.position)
         if token.kind != "END":  # pragma: no cover - every other token is consumed above
             raise RuleSyntaxError(f"unexpected {_describe(token)}", token.position)
         return node
@@ -435,7 +435,7 @@ class _Parser:
                 raise RuleSyntaxError(f"{what} {text!r} has no letters or digits", token.position)
             return Term(text, fld, phrase, token.position)
         if token.kind == ")":
-            raise RuleSyntaxError("unexpected ')' (no matching '(')", token.position)
+            raise RuleSyntaxError("unexpected ')'", token.position)
         if token.kind == "END":  # pragma: no cover - callers check for an operand first
             raise RuleSyntaxError("unexpected end of query", token.position)
         # AND / OR / NEAR with nothing before them

@@ -52,9 +52,11 @@ FT_OVER_INCLUDE = 2  # full text: reference = exclude, one reviewer says include
 # Full text: one reviewer excludes ref 39 (Duek 2019).  The paper's Discussion says
 # refs 36 and 39 are conference abstracts that "lack important details" and were
 # kept only to be inclusive, so a reviewer disagreement there is plausible.
-FT_UNDER_INCLUDE = {"duek_2019_augmenting": "conference abstract; insufficient methodological detail"}
+FT_UNDER_INCLUDE = {
+    "duek_2019_augmenting": "Conference abstract; insufficient methodological detail",
+}
 
-EMBASE_SKIP_PCT = 40  # % of records also held elsewhere that the Embase search misses
+EMBASE_SKIP_PCT = 45  # % of records also held elsewhere that the Embase search misses
 CENTRAL_SHARE_PCT = 5  # % of other human primary studies (no trial word in title) in CENTRAL
 
 # ---------------------------------------------------------------------------
@@ -404,7 +406,10 @@ def assign_databases(cands: list[dict[str, str]]) -> dict[str, list[dict[str, st
         if in_psychiatryonline(c):
             dbs["psychiatryonline"].append(c)
             elsewhere = True
-        if not elsewhere or hnum("embase", c["key"]) % 100 >= EMBASE_SKIP_PCT:
+        # Embase, the largest source, is taken to retrieve every study the review
+        # finally included; other records held elsewhere are sometimes missed by it.
+        if not elsewhere or c["category"] == "included" or \
+                hnum("embase", c["key"]) % 100 >= EMBASE_SKIP_PCT:
             dbs["embase"].append(c)
     dbs["embase"].sort(key=lambda c: (-int(c["year"] or 0), hnum("order-embase", c["key"])))
     dbs["pubmed"].sort(key=lambda c: -int(c["pmid"]))
@@ -513,7 +518,7 @@ def pubmed_record(c: dict[str, str], abstract: str) -> list[str]:
         L.append(f"PT  - {pt}")
     ta = nlm_ta(c["journal"])
     L += [f"TA  - {ta}", f"JT  - {full_journal(c['journal'])}"]
-    L += wrap_medline("GN", NOTE)
+    L.append(f"GN  - {NOTE}")  # one line: Bio.Medline keeps GN continuation lines apart
     if c["doi"]:
         L.append(f"AID - {c['doi']} [doi]")
     so = f"{ta}. {c['year']}"
@@ -545,7 +550,7 @@ def write_export(path: Path, records: list[list[str]], *, eol: str = "\n",
 
 def kappa(a: list[bool], b: list[bool]) -> float:
     n = len(a)
-    agree = sum(1 for x, y in zip(a, b) if x == y)
+    agree = sum(1 for x, y in zip(a, b, strict=True) if x == y)
     po = agree / n
     pa, pb = sum(a) / n, sum(b) / n
     pe = pa * pb + (1 - pa) * (1 - pb)
@@ -670,7 +675,10 @@ def main() -> int:
     def who(k: str) -> str:
         return reviewers[hnum("ta-reviewer", k) % 2]
 
-    excl_pool = sorted((k for k in keys if ta_ref[k] == "exclude"),
+    # over-inclusion happens on borderline human/ketamine records, not on animal work,
+    # recreational-use surveys or off-topic background papers
+    excl_pool = sorted((k for k in keys if ta_ref[k] == "exclude" and
+                        by_key[k]["category"] not in ("animal", "recreational_use", "other")),
                        key=lambda k: hnum("ta-over", k))
     incl_pool = sorted(passing, key=lambda k: hnum("ta-under", k))
     over = excl_pool[:TA_OVER_INCLUDE]
@@ -761,6 +769,12 @@ def main() -> int:
                for k in sorted(inc_keys)])
 
     # ------------------------------------------------------------------ report
+    for r in reviewers:
+        tally = {d: sum(1 for k in keys if ta_dec[r][k] == d)
+                 for d in ("include", "maybe", "exclude")}
+        no_reason = sum(1 for k in keys if ta_dec[r][k] == "exclude" and not ta_rsn[r][k])
+        print(f"title/abstract {r}: {tally['include']} include, {tally['maybe']} maybe, "
+              f"{tally['exclude']} exclude ({no_reason} without reason)")
     for db in ("embase", "pubmed", "central", "psychiatryonline"):
         print(f"{db:17s} {counts[db]:4d} records")
     print(f"total identified  {total:4d}")

@@ -38,7 +38,14 @@ class _AllTags:
 
 
 class TolerantRisParser(RisParser):
-    """rispy's parser with a record loop that never drops a record."""
+    """rispy's line grammar (`XX  - value`) with a record loop that never drops a record.
+
+    rispy's own loop ends a record only at `ER` (so a last record without `ER` is lost),
+    skips text before the first `TY` without a word, and cannot say on which line a
+    record starts. This loop starts a record at every `TY` line, keeps every tag (known
+    or not) as a list of values in file order, with continuation lines as further
+    values, and counts what it passes over.
+    """
 
     def __init__(self) -> None:
         super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})  # type: ignore[arg-type]
@@ -55,35 +62,41 @@ class TolerantRisParser(RisParser):
 
     def parse_records(self, lines: Iterable[str]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
-        record: dict[str, Any] | None = None
-        last_tag: str | None = None
+        record: dict[str, list[str]] | None = None
+        last: list[str] | None = None
+        parse_line = self.parse_line
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
+            if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
+                tag, content = line[:2], line[6:].strip()
+            elif not line or line.isspace():
                 continue
-            tag, content = self.parse_line(line)
+            else:
+                tag, content = parse_line(line)
             if tag == "TY":
                 if record is not None:
                     records.append(record)
                 record = {"TY": [content]}
                 self.start_lines.append(number)
-                last_tag = "TY"
+                last = None
                 continue
             if record is None:
                 self.preamble_lines += 1
                 continue
             if tag is None:
-                if _OVID_NUMBER_RE.match(line):
-                    continue
-                if last_tag is not None and content:
-                    self._add_tag(record, last_tag, content, extend_multiline=True)
+                if last is not None and content and not _OVID_NUMBER_RE.match(line):
+                    last.append(content)
                 continue
             if tag == "ER":
                 records.append(record)
                 record = None
-                last_tag = None
+                last = None
                 continue
-            self._add_tag(record, tag, content)
-            last_tag = tag
+            values = record.get(tag)
+            if values is None:
+                record[tag] = last = [content]
+            else:
+                values.append(content)
+                last = values
         if record is not None:
             records.append(record)
         return records

@@ -1,0 +1,59 @@
+"""Shared fixtures: a fresh review in a temporary folder, paths to fixtures and ../shared."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from screener.project import Project
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+DATASETS = SHARED / "datasets"
+
+STARTER = (REPO / "screener" / "templates" / "starter_config.toml").read_text(encoding="utf-8")
+
+
+def needs_shared(*parts: str) -> Path:
+    """The path of a shared dataset, or skip the test when ../shared is absent."""
+    path = DATASETS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present (../shared is absent)")
+    return path
+
+
+def write_config(folder: Path, extra: str = "", *, store: str | None = None) -> Path:
+    """The starter config, optionally with another store URL and extra TOML appended."""
+    text = STARTER
+    url = store or os.environ.get("SCREENER_TEST_STORE_URL")
+    if url:
+        text = text.replace('# store = "screener.sqlite"', f'store = "{url}"', 1)
+    path = folder / "config.toml"
+    path.write_text(text + "\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_review(tmp_path: Path) -> Iterator[Callable[..., Project]]:
+    """Build a review (config + store) in a fresh folder; closed after the test."""
+    opened: list[Project] = []
+
+    def make(extra: str = "", *, name: str = "review") -> Project:
+        folder = tmp_path / name
+        folder.mkdir()
+        project = Project.open(write_config(folder, extra))
+        opened.append(project)
+        return project
+
+    yield make
+    for p in opened:
+        p.close()
+
+
+@pytest.fixture
+def review(make_review: Callable[..., Project]) -> Project:
+    return make_review()

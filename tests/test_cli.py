@@ -1,0 +1,98 @@
+"""The command line as a user drives it: init, config errors, import reports, status."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from screener.cli import build_parser, main
+from tests.conftest import FIXTURES
+
+
+def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SCREENER_CONFIG"}
+    return subprocess.run(
+        [sys.executable, "-m", "screener", *args], cwd=cwd, capture_output=True, text=True, env=env
+    )
+
+
+def test_init_writes_a_working_starter(tmp_path: Path) -> None:
+    assert run(["init", "rev"], tmp_path).returncode == 0
+    text = (tmp_path / "rev" / "config.toml").read_text()
+    assert text.count("[[reviewers]]") == 3 and 'role = "senior"' in text
+    assert "Wrong comparator" in text
+    status = run(["status", "--json"], tmp_path / "rev")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["records"] == 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (("role = \"senior\"", "role = \"boss\""), "reviewers[2].role"),
+        (("blinding = true", "blinding = \"yes\""), "review.blinding"),
+        (("[ranking]", "[rankings]"), "rankings"),
+        (("reviewers = 2                # independent", "reviewers = 0 #"), "stages.title_abstract.reviewers"),
+    ],
+)
+def test_invalid_config_names_the_key_and_exits_2(tmp_path: Path, edit: tuple[str, str], key: str) -> None:
+    run(["init", "rev"], tmp_path)
+    cfg = tmp_path / "rev" / "config.toml"
+    cfg.write_text(cfg.read_text().replace(*edit, 1))
+    result = run(["status"], tmp_path / "rev")
+    assert result.returncode == 2
+    assert key in result.stderr
+
+
+def test_config_option_and_env(tmp_path: Path) -> None:
+    run(["init", "rev"], tmp_path)
+    by_option = run(["--config", "rev/config.toml", "status", "--json"], tmp_path)
+    assert by_option.returncode == 0, by_option.stderr
+    after = run(["status", "--json", "--config", "rev/config.toml"], tmp_path)
+    assert after.returncode == 0, after.stderr
+    env = {**os.environ, "SCREENER_CONFIG": str(tmp_path / "rev" / "config.toml")}
+    by_env = subprocess.run([sys.executable, "-m", "screener", "status"], cwd=tmp_path,
+                            capture_output=True, text=True, env=env)  # fmt: skip
+    assert by_env.returncode == 0, by_env.stderr
+    missing = run(["status"], tmp_path)
+    assert missing.returncode == 2 and "screener init" in missing.stderr
+
+
+def test_import_json_report_duplicate_file_and_junk(tmp_path: Path) -> None:
+    run(["init", "rev"], tmp_path)
+    rev = tmp_path / "rev"
+    shutil.copy(FIXTURES / "ris" / "crlf_badyear.ris", rev / "a.ris")
+    first = run(["import", "a.ris", "--source", "Scopus", "--json"], rev)
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["total"] == 2
+    (entry,) = report["files"]
+    assert entry["format"] == "ris" and entry["source"] == "Scopus" and entry["records"] == 2
+    assert entry["skipped"] == [] and any("10 15" in w for w in entry["warnings"])
+    again = json.loads(run(["import", "a.ris", "--json"], rev).stdout)
+    assert again["total"] == 0 and again["files"][0]["already_imported"]
+    (rev / "junk.ris").write_bytes(b"this is not a bibliography\n\x00\x01")
+    junk = run(["import", "junk.ris"], rev)
+    assert junk.returncode == 1 and "junk.ris:2:" in junk.stderr
+    status = json.loads(run(["status", "--json"], rev).stdout)
+    assert status["records"] == 2 and status["sources"] == {"Scopus": 2}
+
+
+def test_every_command_has_help() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    helps = {c.dest: c.help for c in sub._choices_actions}
+    assert {"init", "import", "status", "decide", "resolve", "conflicts", "export"} <= set(helps)
+    assert all(helps.values()), [k for k, v in helps.items() if not v]
+
+
+def test_main_returns_exit_code_for_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--config", str(tmp_path / "none.toml"), "status"])
+    assert code == 2
+    assert "no config file" in capsys.readouterr().err
