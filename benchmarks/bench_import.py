@@ -18,11 +18,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-WORDS = (
-    "ketamine therapy depression randomized trial outcome patients anxiety cohort effect "
-    "infusion psychotherapy chronic pain addiction alcohol placebo response remission dose "
-    "study clinical treatment resistant major disorder adults veterans follow-up analysis"
-).split()
+WORDS = ["ketamine", "therapy", "depression", "randomized", "trial", "outcome", "patients", "anxiety", "cohort", "effect", "infusion", "psychotherapy", "chronic", "pain", "addiction", "alcohol", "placebo", "response", "remission", "dose", "study", "clinical", "treatment", "resistant", "major", "disorder", "adults", "veterans", "follow-up", "analysis"]
 
 
 def generate(path: Path, n: int, seed: int = 1) -> None:
@@ -34,7 +30,9 @@ def generate(path: Path, n: int, seed: int = 1) -> None:
             fh.write("TY  - JOUR\n")
             fh.write(f"T1  - {title}\n")
             for _ in range(rng.randint(1, 6)):
-                fh.write(f"A1  - {rng.choice(WORDS).capitalize()} {chr(65 + rng.randint(0, 25))}.\n")
+                fh.write(
+                    f"A1  - {rng.choice(WORDS).capitalize()} {chr(65 + rng.randint(0, 25))}.\n"
+                )
             fh.write(f"Y1  - {rng.randint(1975, 2024)}//\n")
             fh.write(f"JF  - Journal of {rng.choice(WORDS).capitalize()}\n")
             fh.write(f"VL  - {rng.randint(1, 90)}\nIS  - {rng.randint(1, 12)}\n")
@@ -70,8 +68,10 @@ STEP = textwrap.dedent(
 def run_step(step: str, path: Path, work: Path) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", STEP, step, str(path), str(work)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -83,9 +83,13 @@ def main() -> None:
         work = Path(tmp)
         ris = work / "bench.ris"
         generate(ris, args.records)
-        starter = Path(__file__).resolve().parents[1] / "screener" / "templates" / "starter_config.toml"
-        (work / "config.toml").write_text(starter.read_text(encoding="utf-8").replace(
-            "auto = true", "auto = false"), encoding="utf-8")  # fmt: skip
+        starter = (
+            Path(__file__).resolve().parents[1] / "screener" / "templates" / "starter_config.toml"
+        )
+        (work / "config.toml").write_text(
+            starter.read_text(encoding="utf-8").replace("auto = true", "auto = false"),
+            encoding="utf-8",
+        )
         size_mb = ris.stat().st_size / 1e6
         bare = run_step("rispy", ris, work)
         full = run_step("screener", ris, work)
@@ -95,7 +99,9 @@ def main() -> None:
         rate = r["n"] / r["seconds"]
         print(f"{name:<34}{r['n']:>10,}{r['seconds']:>10.2f}{rate:>12,.0f}{r['peak_mb']:>10.0f}")
     ratio = full["seconds"] / bare["seconds"]
-    print(f"ratio screener/rispy: {ratio:.2f} (target ≤ 2.5); peak {full['peak_mb']:.0f} MB (target < 300)")
+    print(
+        f"ratio screener/rispy: {ratio:.2f} (target ≤ 2.5); peak {full['peak_mb']:.0f} MB (target < 300)"
+    )
 
 
 if __name__ == "__main__":

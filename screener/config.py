@@ -35,9 +35,19 @@ DEFAULT_TITLE_ABSTRACT_REASONS = [
 NOT_RETRIEVED = "Report not retrieved"
 
 _TOP_KEYS = {
-    "review", "reviewers", "stages", "sources", "criteria", "highlight", "rules", "ranking",
-    "dedup", "previous", "decision_files", "serve",
-}  # fmt: skip
+    "review",
+    "reviewers",
+    "stages",
+    "sources",
+    "criteria",
+    "highlight",
+    "rules",
+    "ranking",
+    "dedup",
+    "previous",
+    "decision_files",
+    "serve",
+}
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,11 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     name = _expect(review.get("name", root.name or "review"), str, "review.name", p, "a string")
     blinding = _expect(review.get("blinding", True), bool, "review.blinding", p, "true or false")
     maybe_ft = _expect(
-        review.get("maybe_to_full_text", True), bool, "review.maybe_to_full_text", p, "true or false"
+        review.get("maybe_to_full_text", True),
+        bool,
+        "review.maybe_to_full_text",
+        p,
+        "true or false",
     )
 
     raw_reviewers = _expect(data.get("reviewers", []), list, "reviewers", p, "a list of tables")
@@ -189,7 +203,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         _unknown(entry, {"name", "role", "token"}, f"{key}.", p)
         rname = entry.get("name")
         if not isinstance(rname, str) or not rname.strip():
-            raise ConfigError("is required and must be a non-empty string", key=f"{key}.name", path=p)
+            raise ConfigError(
+                "is required and must be a non-empty string", key=f"{key}.name", path=p
+            )
         role = entry.get("role", "reviewer")
         if role not in ("reviewer", "senior"):
             raise ConfigError(
@@ -208,7 +224,9 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     for stage in Stage:
         table = _expect(raw_stages.get(stage.value, {}), dict, f"stages.{stage}", p, "a table")
         _unknown(table, {"reviewers", "reasons"}, f"stages.{stage}.", p)
-        required = _expect(table.get("reviewers", 2), int, f"stages.{stage}.reviewers", p, "a number")
+        required = _expect(
+            table.get("reviewers", 2), int, f"stages.{stage}.reviewers", p, "a number"
+        )
         if required < 1:
             raise ConfigError("must be at least 1", key=f"stages.{stage}.reviewers", path=p)
         if required > plain:
@@ -243,15 +261,27 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
 
     decision_files: list[DecisionFile] = []
     names = {r.name for r in reviewers}
-    for i, entry in enumerate(_expect(data.get("decision_files", []), list, "decision_files", p, "a list")):
+    for i, entry in enumerate(
+        _expect(data.get("decision_files", []), list, "decision_files", p, "a list")
+    ):
         key = f"decision_files[{i}]"
         _expect(entry, dict, key, p, "a table")
-        allowed = {"file", "reviewer", "stage", "resolve", "id_column", "decision_column",
-                   "reason_column", "note_column"}  # fmt: skip
+        allowed = {
+            "file",
+            "reviewer",
+            "stage",
+            "resolve",
+            "id_column",
+            "decision_column",
+            "reason_column",
+            "note_column",
+        }
         _unknown(entry, allowed, f"{key}.", p)
         if entry.get("reviewer") not in names:
             raise ConfigError(
-                f"{entry.get('reviewer')!r} is not a reviewer of this review", key=f"{key}.reviewer", path=p
+                f"{entry.get('reviewer')!r} is not a reviewer of this review",
+                key=f"{key}.reviewer",
+                path=p,
             )
         if entry.get("stage") not in {s.value for s in Stage}:
             raise ConfigError("must be title_abstract or full_text", key=f"{key}.stage", path=p)

@@ -7,6 +7,7 @@ embedded KAP review comes to life on a fresh checkout).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 from screener.config import Config, load_config
 from screener.dedup.links import primary_map
 from screener.errors import NotFound, PermissionDenied, ScreenerError
-from screener.ingest import ImportResult, read_file
+from screener.ingest.detect import stream_file
 from screener.model import Outcome, Reviewer, SourceKind, Stage
 from screener.screening.state import RecordStage, replay
 from screener.store import Store, open_store
@@ -46,13 +47,6 @@ class FileReport:
             "warnings": self.warnings,
             **({"already_imported": True} if self.already_imported else {}),
         }
-
-
-def _guess_label(result: ImportResult) -> str:
-    dbs = [r.database for r in result.records if r.database]
-    if dbs:
-        return max(set(dbs), key=dbs.count)
-    return Path(result.path).stem
 
 
 class Project:
@@ -120,35 +114,56 @@ class Project:
             previous = self.store.batch_by_hash(sha)
             if previous is not None:
                 return FileReport(
-                    str(path), previous.format, previous.source_label, previous.n_in_file, 0, [],
-                    [f"{path}: already imported on {previous.imported_at[:19]} as batch "
-                     f"{previous.id} ({previous.source_label}); skipped"],
+                    str(path),
+                    previous.format,
+                    previous.source_label,
+                    previous.n_in_file,
+                    0,
+                    [],
+                    [
+                        f"{path}: already imported on {previous.imported_at[:19]} as batch "
+                        f"{previous.id} ({previous.source_label}); skipped"
+                    ],
                     already_imported=True,
-                )  # fmt: skip
-        result = read_file(path)
+                )
+        result, records = stream_file(path)
         configured = self.config.source_for(path)
-        source_label = label or (configured.label if configured else "") or _guess_label(result)
-        source_kind = SourceKind(kind) if kind else (configured.kind if configured else SourceKind.DATABASE)
-        skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
-        self.store.add_batch(
+        label = label or (configured.label if configured else "")
+        first = next(records, None)
+        source_label = label or (first.database if first and first.database else "") or path.stem
+        source_kind = (
+            SourceKind(kind) if kind else (configured.kind if configured else SourceKind.DATABASE)
+        )
+
+        def finish() -> tuple[int, dict[str, Any]]:
+            skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
+            return result.records_in_file, {"skipped": skipped, "warnings": result.warnings}
+
+        chain = records if first is None else itertools.chain([first], records)
+        _batch, stored = self.store.add_batch(
             path=str(path),
             sha256=sha,
             source_label=source_label,
             source_kind=source_kind,
             format=result.format,
             encoding=result.encoding,
-            records=result.records,
-            n_in_file=result.records_in_file,
-            report={"skipped": skipped, "warnings": result.warnings},
+            records=chain,
+            finish=finish,
         )
+        skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
         if progress:
-            progress(len(result.records))
+            progress(stored)
         if dedup if dedup is not None else self.config.auto_dedup:
             self.run_dedup()
         return FileReport(
-            str(path), result.format, source_label, result.records_in_file,
-            len(result.records), skipped, result.warnings,
-        )  # fmt: skip
+            str(path),
+            result.format,
+            source_label,
+            result.records_in_file,
+            stored,
+            skipped,
+            result.warnings,
+        )
 
     def run_dedup(self, threshold: float | None = None) -> Any:
         try:
@@ -193,16 +208,18 @@ class Project:
         """Records that are screened: not duplicates, not from a previous review."""
         dups = self.primary_of()
         return [
-            r for r in self.store.records()
+            r
+            for r in self.store.records()
             if r.id not in dups and r.source_kind != SourceKind.PREVIOUS
-        ]  # fmt: skip
+        ]
 
     def screenable_ids(self) -> list[int]:
         dups = self.primary_of()
         return [
-            rid for rid, _b, kind, *_ in self.store.record_keys()
+            rid
+            for rid, _b, kind, *_ in self.store.record_keys()
             if rid not in dups and kind != SourceKind.PREVIOUS
-        ]  # fmt: skip
+        ]
 
     # -- derived state ------------------------------------------------------------------
 
@@ -228,9 +245,10 @@ class Project:
     def auto_excluded(self) -> dict[int, str]:
         states = self.states(Stage.TITLE_ABSTRACT)
         return {
-            rid: rs.auto.reason for rid, rs in states.items()
+            rid: rs.auto.reason
+            for rid, rs in states.items()
             if rs.auto is not None and rs.resolution is None
-        }  # fmt: skip
+        }
 
     def at_full_text(self) -> list[int]:
         """Records whose title/abstract outcome is include."""

@@ -35,13 +35,18 @@ def test_init_writes_a_working_starter(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "key"),
     [
-        (("role = \"senior\"", "role = \"boss\""), "reviewers[2].role"),
-        (("blinding = true", "blinding = \"yes\""), "review.blinding"),
+        (('role = "senior"', 'role = "boss"'), "reviewers[2].role"),
+        (("blinding = true", 'blinding = "yes"'), "review.blinding"),
         (("[ranking]", "[rankings]"), "rankings"),
-        (("reviewers = 2                # independent", "reviewers = 0 #"), "stages.title_abstract.reviewers"),
+        (
+            ("reviewers = 2                # independent", "reviewers = 0 #"),
+            "stages.title_abstract.reviewers",
+        ),
     ],
 )
-def test_invalid_config_names_the_key_and_exits_2(tmp_path: Path, edit: tuple[str, str], key: str) -> None:
+def test_invalid_config_names_the_key_and_exits_2(
+    tmp_path: Path, edit: tuple[str, str], key: str
+) -> None:
     run(["init", "rev"], tmp_path)
     cfg = tmp_path / "rev" / "config.toml"
     cfg.write_text(cfg.read_text().replace(*edit, 1))
@@ -57,8 +62,13 @@ def test_config_option_and_env(tmp_path: Path) -> None:
     after = run(["status", "--json", "--config", "rev/config.toml"], tmp_path)
     assert after.returncode == 0, after.stderr
     env = {**os.environ, "SCREENER_CONFIG": str(tmp_path / "rev" / "config.toml")}
-    by_env = subprocess.run([sys.executable, "-m", "screener", "status"], cwd=tmp_path,
-                            capture_output=True, text=True, env=env)  # fmt: skip
+    by_env = subprocess.run(
+        [sys.executable, "-m", "screener", "status"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert by_env.returncode == 0, by_env.stderr
     missing = run(["status"], tmp_path)
     assert missing.returncode == 2 and "screener init" in missing.stderr
@@ -92,7 +102,9 @@ def test_every_command_has_help() -> None:
     assert all(helps.values()), [k for k, v in helps.items() if not v]
 
 
-def test_main_returns_exit_code_for_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_returns_exit_code_for_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["--config", str(tmp_path / "none.toml"), "status"])
     assert code == 2
     assert "no config file" in capsys.readouterr().err

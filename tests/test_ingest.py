@@ -122,7 +122,9 @@ def test_tsv_and_excel(tmp_path: Path) -> None:
     tsv = read_file(FIXTURES / "table" / "records.tsv")
     assert tsv.format == "tsv" and [r.title for r in tsv.records] == ["TSV one", "TSV two"]
     xlsx = tmp_path / "records.xlsx"
-    pd.DataFrame({"Title": ["Excel one", "Excel two"], "Year": [2010, 2011]}).to_excel(xlsx, index=False)
+    pd.DataFrame({"Title": ["Excel one", "Excel two"], "Year": [2010, 2011]}).to_excel(
+        xlsx, index=False
+    )
     result = read_file(xlsx)
     assert result.format == "excel"
     assert [(r.title, r.year) for r in result.records] == [("Excel one", 2010), ("Excel two", 2011)]
@@ -142,7 +144,9 @@ def test_format_comes_from_content_not_extension(tmp_path: Path) -> None:
         (b"   \n", 1, "empty"),
     ],
 )
-def test_non_bibliographic_files_are_refused(tmp_path: Path, content: bytes, line: int, what: str) -> None:
+def test_non_bibliographic_files_are_refused(
+    tmp_path: Path, content: bytes, line: int, what: str
+) -> None:
     bad = tmp_path / "junk.ris"
     bad.write_bytes(content)
     with pytest.raises(ImportFormatError) as info:

@@ -52,7 +52,9 @@ def test_outcome_of_two_decisions(loaded: Project, a: str, b: str, want: Outcome
 
 def test_maybe_is_a_conflict_when_config_says_so(make_review) -> None:
     p = make_review()
-    text = p.config.path.read_text().replace("maybe_to_full_text = true", "maybe_to_full_text = false")
+    text = p.config.path.read_text().replace(
+        "maybe_to_full_text = true", "maybe_to_full_text = false"
+    )
     p.config.path.write_text(text)
     p = Project.open(p.config.path)
     p.import_file(FIXTURES / "ris" / "ovid_numbered.ris")
@@ -170,17 +172,26 @@ def _write(path: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def test_decisions_import_is_all_or_nothing(loaded: Project, tmp_path: Path) -> None:
-    bad = _write(tmp_path / "bad.csv", [
-        {"id": "R1", "decision": "yes"}, {"id": "R404", "decision": "no"},
-        {"id": "R2", "decision": "perhaps"},
-    ])  # fmt: skip
+    bad = _write(
+        tmp_path / "bad.csv",
+        [
+            {"id": "R1", "decision": "yes"},
+            {"id": "R404", "decision": "no"},
+            {"id": "R2", "decision": "perhaps"},
+        ],
+    )
     with pytest.raises(DecisionImportError) as info:
         import_decisions(loaded, bad, reviewer="reviewer1", stage=TA)
     assert [r.row for r in info.value.refused] == [3, 4]
     assert loaded.store.events() == []
-    good = _write(tmp_path / "good.csv", [
-        {"id": "R1", "decision": "1"}, {"id": "R2", "decision": "false"}, {"id": "#3", "decision": "maybe"},
-    ])  # fmt: skip
+    good = _write(
+        tmp_path / "good.csv",
+        [
+            {"id": "R1", "decision": "1"},
+            {"id": "R2", "decision": "false"},
+            {"id": "#3", "decision": "maybe"},
+        ],
+    )
     assert import_decisions(loaded, good, reviewer="reviewer1", stage=TA) == 3
     votes = {rid: rs.votes["reviewer1"].decision for rid, rs in loaded.states(TA).items()}
     assert votes == {1: Decision.INCLUDE, 2: Decision.EXCLUDE, 3: Decision.MAYBE}
@@ -195,25 +206,49 @@ def test_cohen_adhd_dual_review_flow(review: Project, tmp_path: Path) -> None:
     flip = set(random.Random(7).sample(range(len(rows)), len(rows) // 20))
     ta = "label_abstract_screening"
     a = _write(tmp_path / "a.csv", [{"record_id": r["record_id"], "d": r[ta]} for r in rows])
-    b = _write(tmp_path / "b.csv", [
-        {"record_id": r["record_id"], "d": str(1 - int(r[ta])) if i in flip else r[ta]}
-        for i, r in enumerate(rows)
-    ])  # fmt: skip
+    b = _write(
+        tmp_path / "b.csv",
+        [
+            {"record_id": r["record_id"], "d": str(1 - int(r[ta])) if i in flip else r[ta]}
+            for i, r in enumerate(rows)
+        ],
+    )
     for who, f in (("reviewer1", a), ("reviewer2", b)):
-        import_decisions(review, f, reviewer=who, stage=TA, id_column="record_id", decision_column="d")
+        import_decisions(
+            review, f, reviewer=who, stage=TA, id_column="record_id", decision_column="d"
+        )
     listed = conflicts(review, viewer="senior", stage=TA)
     assert len(listed) == len(flip)
     label = {r["record_id"]: r[ta] for r in rows}
     for c in listed:
-        resolve(review, c["id"], "include" if label[c["source_id"]] == "1" else "exclude", reviewer="senior")
-    ft = _write(tmp_path / "f.csv", [
-        {"record_id": r["record_id"], "d": r["label_included"],
-         "why": "" if r["label_included"] == "1" else "Wrong intervention"}
-        for r in rows if r[ta] == "1"
-    ])  # fmt: skip
+        resolve(
+            review,
+            c["id"],
+            "include" if label[c["source_id"]] == "1" else "exclude",
+            reviewer="senior",
+        )
+    ft = _write(
+        tmp_path / "f.csv",
+        [
+            {
+                "record_id": r["record_id"],
+                "d": r["label_included"],
+                "why": "" if r["label_included"] == "1" else "Wrong intervention",
+            }
+            for r in rows
+            if r[ta] == "1"
+        ],
+    )
     for who in ("reviewer1", "reviewer2"):
-        import_decisions(review, ft, reviewer=who, stage=FT, id_column="record_id",
-                         decision_column="d", reason_column="why")  # fmt: skip
+        import_decisions(
+            review,
+            ft,
+            reviewer=who,
+            stage=FT,
+            id_column="record_id",
+            decision_column="d",
+            reason_column="why",
+        )
     ta_out = review.outcomes(TA)
     ft_out = review.outcomes(FT)
     assert len(ta_out) == 851

@@ -48,7 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        args = parser.parse_args([*(argv or sys.argv[1:]), "app"]) if "app" in _commands(parser) else args
+        args = (
+            parser.parse_args([*(argv or sys.argv[1:]), "app"])
+            if "app" in _commands(parser)
+            else args
+        )
         if not getattr(args, "command", None):
             parser.print_help()
             return 0

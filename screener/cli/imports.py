@@ -18,14 +18,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Import exports; the format is detected from the content. Each file is "
         "imported atomically; a file already imported is skipped.",
     )
-    p.add_argument("files", nargs="*", type=Path, help="export files (default: the config's sources not yet imported)")
+    p.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        help="export files (default: the config's sources not yet imported)",
+    )
     p.add_argument("--source", help="database label for these files (e.g. Embase)")
     p.add_argument(
         "--kind",
         choices=[k.value for k in SourceKind],
         help="how the records were found (default: database; 'citation' for citation searching)",
     )
-    p.add_argument("--no-dedup", action="store_true", help="do not look for duplicates after import")
+    p.add_argument(
+        "--no-dedup", action="store_true", help="do not look for duplicates after import"
+    )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
 
@@ -38,12 +45,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     reports, failed = [], []
     for f in files:
         try:
-            reports.append(
-                project.import_file(f, label=args.source, kind=args.kind, dedup=False)
-            )
+            reports.append(project.import_file(f, label=args.source, kind=args.kind, dedup=False))
         except ImportFormatError as exc:
             failed.append(exc)
-    if reports and not args.no_dedup and project.config.auto_dedup and any(r.imported for r in reports):
+    if (
+        reports
+        and not args.no_dedup
+        and project.config.auto_dedup
+        and any(r.imported for r in reports)
+    ):
         project.run_dedup()
     if args.json:
         c.emit_json(
@@ -54,10 +64,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             }
         )
     else:
-        rows = [[r.path, r.format, r.source, r.records, r.imported, len(r.skipped), len(r.warnings)]
-                for r in reports]  # fmt: skip
+        rows = [
+            [r.path, r.format, r.source, r.records, r.imported, len(r.skipped), len(r.warnings)]
+            for r in reports
+        ]
         if rows:
-            c.table(rows, ["file", "format", "source", "records", "imported", "skipped", "warnings"])
+            c.table(
+                rows, ["file", "format", "source", "records", "imported", "skipped", "warnings"]
+            )
         for r in reports:
             for s in r.skipped:
                 c.out(f"skipped {r.path}:{s['line']}: {s['reason']}")

@@ -20,7 +20,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("decision", help="include, exclude or maybe (also 1/0, yes/no)")
     p.add_argument("--reviewer", required=True, help="your name as in the config")
     c.add_stage(p)
-    p.add_argument("--reason", default="", help="exclusion reason (text or its number in the config)")
+    p.add_argument(
+        "--reason", default="", help="exclusion reason (text or its number in the config)"
+    )
     p.add_argument("--note", default="", help="a note kept with the decision")
     p.set_defaults(func=cmd_decide)
 
@@ -30,14 +32,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     c.add_stage(p)
     p.set_defaults(func=cmd_undo)
 
-    p = sub.add_parser("retrieve", parents=[common], help="full text: mark a report retrieved or not")
+    p = sub.add_parser(
+        "retrieve", parents=[common], help="full text: mark a report retrieved or not"
+    )
     p.add_argument("record")
     p.add_argument("--reviewer", required=True)
     p.add_argument("--not-retrieved", action="store_true", help="the report could not be obtained")
     p.add_argument("--pdf", default="", help="path or URL of the full text")
     p.set_defaults(func=cmd_retrieve)
 
-    p = sub.add_parser("conflicts", parents=[common], help="records the reviewers disagree on (senior only)")
+    p = sub.add_parser(
+        "conflicts", parents=[common], help="records the reviewers disagree on (senior only)"
+    )
     p.add_argument("--reviewer", required=True, help="who is asking (a senior while blinded)")
     c.add_stage(p)
     p.add_argument("--json", action="store_true")
@@ -52,7 +58,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--note", default="")
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("agreement", parents=[common], help="percent agreement, Cohen's kappa, PABAK")
+    p = sub.add_parser(
+        "agreement", parents=[common], help="percent agreement, Cohen's kappa, PABAK"
+    )
     c.add_stage(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)
@@ -64,15 +72,21 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("-o", "--output", required=True, type=Path)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("decisions", parents=[common], help="export or import decisions (CSV, JSONL)")
+    p = sub.add_parser(
+        "decisions", parents=[common], help="export or import decisions (CSV, JSONL)"
+    )
     dsub = p.add_subparsers(dest="decisions_command", required=True, metavar="export|import")
     e = dsub.add_parser("export", parents=[common], help="write current decisions to CSV or JSONL")
-    e.add_argument("--reviewer", help="whose decisions (default: everyone's; senior only while blinded)")
+    e.add_argument(
+        "--reviewer", help="whose decisions (default: everyone's; senior only while blinded)"
+    )
     e.add_argument("--as", dest="viewer", help="who is asking (default: --reviewer)")
     c.add_stage(e, default=None)
     e.add_argument("-o", "--output", required=True, type=Path)
     e.set_defaults(func=cmd_decisions_export)
-    i = dsub.add_parser("import", parents=[common], help="apply a file of decisions (all or nothing)")
+    i = dsub.add_parser(
+        "import", parents=[common], help="apply a file of decisions (all or nothing)"
+    )
     i.add_argument("file", type=Path)
     i.add_argument("--reviewer", required=True)
     c.add_stage(i, default=None)
@@ -86,8 +100,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def cmd_decide(args: argparse.Namespace) -> int:
     project = c.project(args)
-    d.decide(project, args.record, args.decision, reviewer=args.reviewer,
-             stage=Stage(args.stage), reason=args.reason, note=args.note)  # fmt: skip
+    d.decide(
+        project,
+        args.record,
+        args.decision,
+        reviewer=args.reviewer,
+        stage=Stage(args.stage),
+        reason=args.reason,
+        note=args.note,
+    )
     c.out(f"{args.record}: {args.decision} by {args.reviewer} ({args.stage})")
     return 0
 
@@ -101,7 +122,9 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
     project = c.project(args)
-    d.mark_retrieval(project, args.record, not args.not_retrieved, reviewer=args.reviewer, location=args.pdf)
+    d.mark_retrieval(
+        project, args.record, not args.not_retrieved, reviewer=args.reviewer, location=args.pdf
+    )
     c.out(f"{args.record}: {'not retrieved' if args.not_retrieved else 'retrieved'}")
     return 0
 
@@ -113,8 +136,10 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         c.emit_json(items)
         return 0
     for item in items:
-        votes = ", ".join(f"{k}: {v['decision']}" + (f" ({v['reason']})" if v["reason"] else "")
-                          for k, v in item["decisions"].items())  # fmt: skip
+        votes = ", ".join(
+            f"{k}: {v['decision']}" + (f" ({v['reason']})" if v["reason"] else "")
+            for k, v in item["decisions"].items()
+        )
         c.out(f"{item['id']}  {item['title'][:70]}  [{votes}]")
     c.out(f"{len(items)} conflict(s) at {args.stage}")
     return 0
@@ -122,8 +147,15 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 def cmd_resolve(args: argparse.Namespace) -> int:
     project = c.project(args)
-    d.resolve(project, args.record, args.decision, reviewer=args.reviewer,
-              stage=Stage(args.stage), reason=args.reason, note=args.note)  # fmt: skip
+    d.resolve(
+        project,
+        args.record,
+        args.decision,
+        reviewer=args.reviewer,
+        stage=Stage(args.stage),
+        reason=args.reason,
+        note=args.note,
+    )
     c.out(f"{args.record}: resolved as {args.decision} by {args.reviewer}")
     return 0
 
@@ -137,7 +169,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             data["pairs"] = [p.as_json() for p in pairs]
         c.emit_json(data)
         return 0
-    rows = [[f"{p.reviewers[0]} vs {p.reviewers[1]}", p.n, p.percent_agreement, p.kappa, p.pabak] for p in pairs]
+    rows = [
+        [f"{p.reviewers[0]} vs {p.reviewers[1]}", p.n, p.percent_agreement, p.kappa, p.pabak]
+        for p in pairs
+    ]
     if len(pairs) != 1:
         rows.append(["overall", overall.n, overall.percent_agreement, overall.kappa, overall.pabak])
     c.table(rows, ["reviewers", "n", "agreement", "kappa", "PABAK"])
@@ -146,7 +181,9 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     project = c.project(args)
-    n = export_records(project, args.output, fmt=args.format, stage=c.stage_of(args), status=args.status)
+    n = export_records(
+        project, args.output, fmt=args.format, stage=c.stage_of(args), status=args.status
+    )
     c.out(f"wrote {n} records to {args.output}")
     return 0
 
@@ -159,7 +196,9 @@ def cmd_decisions_export(args: argparse.Namespace) -> int:
         if project.config.blinding:
             from screener.errors import PermissionDenied
 
-            raise PermissionDenied("say who is asking: --as SENIOR (or --reviewer for your own decisions)")
+            raise PermissionDenied(
+                "say who is asking: --as SENIOR (or --reviewer for your own decisions)"
+            )
         viewer = seniors[0] if seniors else project.config.reviewers[0].name
     rows = current_decisions(project, viewer=viewer, reviewer=args.reviewer, stage=c.stage_of(args))
     write_decisions(rows, args.output)
@@ -171,9 +210,15 @@ def cmd_decisions_import(args: argparse.Namespace) -> int:
     project = c.project(args)
     stage = c.stage_of(args) or Stage.TITLE_ABSTRACT
     n = import_decisions(
-        project, args.file, reviewer=args.reviewer, stage=stage, id_column=args.id_column,
-        decision_column=args.decision_column, reason_column=args.reason_column,
-        note_column=args.note_column, resolve=args.resolve,
-    )  # fmt: skip
+        project,
+        args.file,
+        reviewer=args.reviewer,
+        stage=stage,
+        id_column=args.id_column,
+        decision_column=args.decision_column,
+        reason_column=args.reason_column,
+        note_column=args.note_column,
+        resolve=args.resolve,
+    )
     c.out(f"applied {n} decisions for {args.reviewer} at {stage.value}")
     return 0

@@ -18,12 +18,18 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--force", action="store_true", help="overwrite an existing config.toml")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("status", parents=[common], help="records per source, stage and decision state")
+    p = sub.add_parser(
+        "status", parents=[common], help="records per source, stage and decision state"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("reset", parents=[common], help="rebuild the store from the config's sources")
-    p.add_argument("--yes", action="store_true", help="do not ask (the old store is kept as a backup)")
+    p = sub.add_parser(
+        "reset", parents=[common], help="rebuild the store from the config's sources"
+    )
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask (the old store is kept as a backup)"
+    )
     p.set_defaults(func=cmd_reset)
 
 
@@ -72,8 +78,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         c.emit_json(data)
         return 0
     c.out(f"review {data['review']}  ({data['store']})")
-    c.out(f"records imported: {data['records']}, duplicates linked: {data['duplicates']}, "
-          f"excluded by rules: {data['auto_excluded']}")
+    c.out(
+        f"records imported: {data['records']}, duplicates linked: {data['duplicates']}, "
+        f"excluded by rules: {data['auto_excluded']}"
+    )
     c.table([[k, v] for k, v in data["sources"].items()], ["source", "records"])
     c.out()
     outcomes = [o.value for o in Outcome]
@@ -91,7 +99,9 @@ def cmd_reset(args: argparse.Namespace) -> int:
     db = Path(config.store_url.removeprefix("sqlite:///"))
     if db.exists():
         if not args.yes and not config.sources:
-            raise ScreenerError("the config lists no sources to rebuild from; pass --yes to empty the store")
+            raise ScreenerError(
+                "the config lists no sources to rebuild from; pass --yes to empty the store"
+            )
         backup = db.with_name(db.name + ".reset.bak")
         db.replace(backup)
         for suffix in ("-wal", "-shm"):

@@ -15,10 +15,26 @@ from screener.project import Project
 from screener.store.store import StoredRecord, project_id
 
 CSV_FIELDS = [
-    "id", "source_id", "database", "title", "abstract", "authors", "year", "journal", "volume",
-    "issue", "pages", "doi", "pmid", "keywords", "language", "publication_type", "url",
-    "title_abstract", "full_text",
-]  # fmt: skip
+    "id",
+    "source_id",
+    "database",
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "keywords",
+    "language",
+    "publication_type",
+    "url",
+    "title_abstract",
+    "full_text",
+]
 STATUSES = {o.value for o in Outcome} | {"included", "excluded", "all", "duplicates"}
 
 
@@ -46,25 +62,43 @@ def _select(project: Project, stage: Stage | None, status: str) -> tuple[list[St
 def _row(sr: StoredRecord, outcomes: dict[str, dict[int, Outcome]]) -> dict[str, Any]:
     r = sr.record
     return {
-        "id": project_id(sr.id), "source_id": r.source_id, "database": r.database,
-        "title": r.title, "abstract": r.abstract, "authors": "; ".join(r.authors),
-        "year": r.year if r.year is not None else "", "journal": r.journal, "volume": r.volume,
-        "issue": r.issue, "pages": r.pages, "doi": r.doi, "pmid": r.pmid,
-        "keywords": "; ".join(r.keywords), "language": r.language,
-        "publication_type": r.publication_type, "url": r.url,
+        "id": project_id(sr.id),
+        "source_id": r.source_id,
+        "database": r.database,
+        "title": r.title,
+        "abstract": r.abstract,
+        "authors": "; ".join(r.authors),
+        "year": r.year if r.year is not None else "",
+        "journal": r.journal,
+        "volume": r.volume,
+        "issue": r.issue,
+        "pages": r.pages,
+        "doi": r.doi,
+        "pmid": r.pmid,
+        "keywords": "; ".join(r.keywords),
+        "language": r.language,
+        "publication_type": r.publication_type,
+        "url": r.url,
         "title_abstract": outcomes["title_abstract"].get(sr.id, Outcome.PENDING).value
-        if sr.id in outcomes["title_abstract"] else "",
+        if sr.id in outcomes["title_abstract"]
+        else "",
         "full_text": outcomes["full_text"][sr.id].value if sr.id in outcomes["full_text"] else "",
-    }  # fmt: skip
+    }
 
 
 def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     r = sr.record
     entry: dict[str, Any] = {"type_of_reference": "JOUR", "id": project_id(sr.id)}
     fields = {
-        "title": r.title, "abstract": r.abstract, "journal_name": r.journal, "volume": r.volume,
-        "number": r.issue, "doi": r.doi, "language": r.language, "name_of_database": r.database,
-    }  # fmt: skip
+        "title": r.title,
+        "abstract": r.abstract,
+        "journal_name": r.journal,
+        "volume": r.volume,
+        "number": r.issue,
+        "doi": r.doi,
+        "language": r.language,
+        "name_of_database": r.database,
+    }
     entry.update({k: v for k, v in fields.items() if v})
     if r.authors:
         entry["authors"] = list(r.authors)
@@ -84,7 +118,9 @@ def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     return entry
 
 
-def export_records(project: Project, path: Path, *, fmt: str, stage: Stage | None, status: str) -> int:
+def export_records(
+    project: Project, path: Path, *, fmt: str, stage: Stage | None, status: str
+) -> int:
     records, outcomes = _select(project, stage, status)
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8") as fh:

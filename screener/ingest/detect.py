@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from screener.errors import ImportFormatError
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
-from screener.ingest.ris import START_RE, read_ris
+from screener.ingest.ris import START_RE, iter_ris, read_ris
 from screener.ingest.table import COLUMNS, _norm, read_table
 from screener.ingest.text import decode
+from screener.model import Record
 
 _MEDLINE_RE = re.compile(r"^PMID- ?\d", re.MULTILINE)
 _TITLE_NAMES = {_norm(n) for n in COLUMNS["title"]}
@@ -63,7 +65,9 @@ def read_file(path: str | Path) -> ImportResult:
         nul = data.find(b"\x00")
         if nul >= 0 and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             line = data.count(b"\n", 0, nul) + 1
-            raise ImportFormatError(name, line, "binary content (NUL byte): not a bibliographic export")
+            raise ImportFormatError(
+                name, line, "binary content (NUL byte): not a bibliographic export"
+            )
         text, encoding = decode(data)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = detect(data, text)
@@ -87,3 +91,78 @@ def read_file(path: str | Path) -> ImportResult:
     if not result.records and not result.skipped:
         raise ImportFormatError(name, 1, f"no records found in this {fmt.upper()} file")
     return result
+
+
+_HEAD = 1 << 20
+
+
+def _scan_encoding(path: Path) -> tuple[str, int]:
+    """Stream the file once: (codec, line of the first NUL byte or 0)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    lines = 0
+    with path.open("rb") as fh:
+        first = True
+        while chunk := fh.read(_HEAD):
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                return "", lines + chunk.count(b"\n", 0, nul) + 1
+            lines += chunk.count(b"\n")
+            if first and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]
+            first = False
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    return ("utf-8-sig" if utf8 else "cp1252"), 0
+
+
+def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
+    """Like `read_file`, but a large RIS file is parsed while it is read, record by record.
+
+    The report's skips and warnings are complete once the iterator is exhausted. Raises
+    `ImportFormatError` up front for what detection can see, or from the iterator when a
+    RIS file turns out to hold no record at all.
+    """
+    p = Path(path)
+    name = str(p)
+    try:
+        with p.open("rb") as fh:
+            head = fh.read(_HEAD)
+    except OSError as exc:
+        raise ImportFormatError(name, 0, f"cannot read file: {exc.strerror or exc}") from exc
+    head_text = None
+    if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head_text = decode(head)[0].replace("\r\n", "\n")
+    if head_text is None or detect(head, head_text) != "ris" or p.stat().st_size <= _HEAD:
+        result = read_file(p)
+        records, result.records = result.records, []
+        return result, _counting(iter(records), result)
+    codec, nul_line = _scan_encoding(p)
+    if nul_line:
+        raise ImportFormatError(
+            name, nul_line, "binary content (NUL byte): not a bibliographic export"
+        )
+    result = ImportResult(
+        path=name, format="ris", encoding="utf-8" if codec == "utf-8-sig" else codec
+    )
+    if codec == "cp1252":
+        result.warnings.append(f"{name}: not UTF-8; decoded as cp1252")
+
+    def records() -> Iterator[Record]:
+        with p.open(encoding=codec, errors="replace", newline=None) as fh:
+            yield from iter_ris((line.rstrip("\n") for line in fh), result)
+        if not result.records_in_file_streamed and not result.skipped:
+            raise ImportFormatError(name, 1, "no records found in this RIS file")
+
+    return result, _counting(records(), result)
+
+
+def _counting(records: Iterator[Record], result: ImportResult) -> Iterator[Record]:
+    for record in records:
+        result.records_in_file_streamed += 1
+        yield record

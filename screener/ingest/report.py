@@ -29,7 +29,8 @@ class ImportResult:
     records: list[Record] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    records_in_file_streamed: int = 0
 
     @property
     def records_in_file(self) -> int:
-        return len(self.records) + len(self.skipped)
+        return len(self.records) + len(self.skipped) + self.records_in_file_streamed

@@ -9,7 +9,7 @@ each record starts is known for error messages.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rispy import RisParser
@@ -61,8 +61,12 @@ class TolerantRisParser(RisParser):
         return None, line.strip()
 
     def parse_records(self, lines: Iterable[str]) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
+        return [raw for _line, raw in self.iter_records(lines)]
+
+    def iter_records(self, lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
+        """Yield (line the record starts on, {tag: [values]}) one record at a time."""
         record: dict[str, list[str]] | None = None
+        start = 0
         last: list[str] | None = None
         parse_line = self.parse_line
         for number, line in enumerate(lines, start=1):
@@ -74,8 +78,9 @@ class TolerantRisParser(RisParser):
                 tag, content = parse_line(line)
             if tag == "TY":
                 if record is not None:
-                    records.append(record)
+                    yield start, record
                 record = {"TY": [content]}
+                start = number
                 self.start_lines.append(number)
                 last = None
                 continue
@@ -87,7 +92,7 @@ class TolerantRisParser(RisParser):
                     last.append(content)
                 continue
             if tag == "ER":
-                records.append(record)
+                yield start, record
                 record = None
                 last = None
                 continue
@@ -98,8 +103,7 @@ class TolerantRisParser(RisParser):
                 values.append(content)
                 last = values
         if record is not None:
-            records.append(record)
-        return records
+            yield start, record
 
 
 def _first(raw: dict[str, list[str]], *tags: str) -> str:
@@ -190,21 +194,29 @@ def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list
     return record, warnings
 
 
-def read_ris(text: str, path: str, encoding: str) -> ImportResult:
+def iter_ris(lines: Iterable[str], result: ImportResult) -> Iterator[Record]:
+    """Records of a RIS text, one at a time; skips and warnings go into `result`."""
     parser = TolerantRisParser()
-    raws = parser.parse_records(text.splitlines())
-    result = ImportResult(path=path, format="ris", encoding=encoding)
-    if parser.preamble_lines:
-        result.warnings.append(
-            f"{path}: ignored {parser.preamble_lines} line(s) of text before the first record"
-        )
-    for raw, line in zip(raws, parser.start_lines, strict=True):
+    path = result.path
+    n = 0
+    for line, raw in parser.iter_records(lines):
+        n += 1
         if len(raw) == 1 and not any(v for v in raw["TY"]):
             result.skipped.append(Skipped(line, "empty record: a 'TY' line with no fields"))
             continue
         record, warnings = to_record(raw, path)
         if not record.source_id:
-            record.source_id = f"#{len(result.records) + len(result.skipped) + 1}"
-        result.records.append(record)
-        result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
+            record.source_id = f"#{n}"
+        if warnings:
+            result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
+        yield record
+    if parser.preamble_lines:
+        result.warnings.insert(
+            0, f"{path}: ignored {parser.preamble_lines} line(s) of text before the first record"
+        )
+
+
+def read_ris(text: str, path: str, encoding: str) -> ImportResult:
+    result = ImportResult(path=path, format="ris", encoding=encoding)
+    result.records.extend(iter_ris(text.splitlines(), result))
     return result

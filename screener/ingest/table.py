@@ -19,7 +19,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "abstract": ("abstract", "ab", "abstractnote", "notesabstract"),
     "authors": ("authors", "author", "au", "firstauthors"),
     "year": ("year", "publicationyear", "py", "date", "pubyear"),
-    "journal": ("journal", "sourcetitle", "secondarytitle", "journalname", "publicationtitle", "so"),
+    "journal": (
+        "journal",
+        "sourcetitle",
+        "secondarytitle",
+        "journalname",
+        "publicationtitle",
+        "so",
+    ),
     "volume": ("volume", "vl"),
     "issue": ("issue", "number", "is"),
     "pages": ("pages", "pagerange", "pg"),
@@ -74,7 +81,9 @@ def read_table(data: bytes, text: str | None, path: str, fmt: str, encoding: str
     columns = [str(c) for c in frame.columns]
     cmap = _column_map(columns)
     if "title" not in cmap:
-        raise ImportFormatError(path, 1, f"no title column in the header ({', '.join(columns[:8])})")
+        raise ImportFormatError(
+            path, 1, f"no title column in the header ({', '.join(columns[:8])})"
+        )
     result = ImportResult(path=path, format=fmt, encoding=encoding if fmt != "excel" else "xlsx")
     for index, row in enumerate(frame.itertuples(index=False, name=None)):
         line = index + 2  # header is line 1

@@ -36,10 +36,8 @@ def agreement_of(a: list[int], b: list[int], pair: tuple[str, str] = ("", "")) -
     if n == 0:
         return Agreement(0, None, None, None, pair)
     po = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    if len(set(a) | set(b)) == 1:
-        kappa = 1.0  # perfect agreement on a single category; sklearn would return nan
-    else:
-        kappa = float(cohen_kappa_score(a, b))
+    # Perfect agreement on a single category: kappa is 1 (sklearn would return nan).
+    kappa = 1.0 if len(set(a) | set(b)) == 1 else float(cohen_kappa_score(a, b))
     return Agreement(n, round(po, 4), round(kappa, 4), round(2 * po - 1, 4), pair)
 
 
@@ -61,5 +59,7 @@ def agreement(project: Project, stage: Stage) -> tuple[Agreement, list[Agreement
             pairs.append(agreement_of(a, b, (x, y)))
             pooled_a += a
             pooled_b += b
-    overall = agreement_of(pooled_a, pooled_b, tuple(names[:2]) if len(pairs) <= 1 else ("all", "pairs"))  # type: ignore[arg-type]
+    overall = agreement_of(
+        pooled_a, pooled_b, tuple(names[:2]) if len(pairs) <= 1 else ("all", "pairs")
+    )  # type: ignore[arg-type]
     return overall, pairs

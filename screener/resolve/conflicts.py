@@ -28,10 +28,14 @@ def conflicts(project: Project, *, viewer: str, stage: Stage) -> list[dict[str, 
                 "source_id": sr.record.source_id,
                 "title": sr.record.title,
                 "decisions": {
-                    name: {"decision": v.decision.value, "reason": v.reason, "note": v.note,
-                           "record": project_id(v.record_id)}
+                    name: {
+                        "decision": v.decision.value,
+                        "reason": v.reason,
+                        "note": v.note,
+                        "record": project_id(v.record_id),
+                    }
                     for name, v in rs.votes.items()
-                },  # fmt: skip
+                },
             }
         )
     return out
@@ -41,6 +45,7 @@ def reason_disagreements(project: Project, stage: Stage) -> list[int]:
     """Records both reviewers excluded, for different reasons (reported, not conflicts)."""
     outcomes = project.outcomes(stage)
     return [
-        rid for rid, rs in project.states(stage).items()
+        rid
+        for rid, rs in project.states(stage).items()
         if outcomes.get(rid) is Outcome.AGREED_EXCLUDE and rs.reason_disagreement()
-    ]  # fmt: skip
+    ]

@@ -23,13 +23,24 @@ def parse_decision(value: str) -> Decision:
     """`include/exclude/maybe`, `1/0`, `yes/no`, `true/false` (any case)."""
     v = value.strip().lower()
     table = {
-        "include": Decision.INCLUDE, "included": Decision.INCLUDE, "1": Decision.INCLUDE,
-        "yes": Decision.INCLUDE, "y": Decision.INCLUDE, "true": Decision.INCLUDE,
-        "exclude": Decision.EXCLUDE, "excluded": Decision.EXCLUDE, "0": Decision.EXCLUDE,
-        "no": Decision.EXCLUDE, "n": Decision.EXCLUDE, "false": Decision.EXCLUDE,
-        "maybe": Decision.MAYBE, "unsure": Decision.MAYBE, "?": Decision.MAYBE,
-        "1.0": Decision.INCLUDE, "0.0": Decision.EXCLUDE,
-    }  # fmt: skip
+        "include": Decision.INCLUDE,
+        "included": Decision.INCLUDE,
+        "1": Decision.INCLUDE,
+        "yes": Decision.INCLUDE,
+        "y": Decision.INCLUDE,
+        "true": Decision.INCLUDE,
+        "exclude": Decision.EXCLUDE,
+        "excluded": Decision.EXCLUDE,
+        "0": Decision.EXCLUDE,
+        "no": Decision.EXCLUDE,
+        "n": Decision.EXCLUDE,
+        "false": Decision.EXCLUDE,
+        "maybe": Decision.MAYBE,
+        "unsure": Decision.MAYBE,
+        "?": Decision.MAYBE,
+        "1.0": Decision.INCLUDE,
+        "0.0": Decision.EXCLUDE,
+    }
     if v not in table:
         raise ScreenerError(f"{value!r} is not a decision (use include, exclude or maybe)")
     return table[v]
@@ -69,9 +80,15 @@ def decide(
         project.check_stage_open([rid], stage)
     reason = check_reason(project, stage, d, reason)
     return project.store.append_event(
-        record_id=rid, stage=stage, reviewer=who.name, action=DECIDE, decision=d,
-        reason=reason, note=note, context=context,
-    )  # fmt: skip
+        record_id=rid,
+        stage=stage,
+        reviewer=who.name,
+        action=DECIDE,
+        decision=d,
+        reason=reason,
+        note=note,
+        context=context,
+    )
 
 
 def undo(project: Project, record: str | int, *, reviewer: str, stage: Stage) -> int:
@@ -115,9 +132,14 @@ def resolve(
         project.check_stage_open([rid], stage)
     reason = check_reason(project, stage, d, reason)
     return project.store.append_event(
-        record_id=rid, stage=stage, reviewer=who.name, action=RESOLVE, decision=d,
-        reason=reason, note=note,
-    )  # fmt: skip
+        record_id=rid,
+        stage=stage,
+        reviewer=who.name,
+        action=RESOLVE,
+        decision=d,
+        reason=reason,
+        note=note,
+    )
 
 
 def mark_retrieval(
@@ -128,6 +150,10 @@ def mark_retrieval(
     rid = record if isinstance(record, int) else project.resolve_id(record)
     project.check_stage_open([rid], Stage.FULL_TEXT)
     return project.store.append_event(
-        record_id=rid, stage=Stage.FULL_TEXT, reviewer=who.name, action=RETRIEVAL,
-        decision=RETRIEVED if retrieved else NOT_RETRIEVED, note=location,
-    )  # fmt: skip
+        record_id=rid,
+        stage=Stage.FULL_TEXT,
+        reviewer=who.name,
+        action=RETRIEVAL,
+        decision=RETRIEVED if retrieved else NOT_RETRIEVED,
+        note=location,
+    )

@@ -56,7 +56,9 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
         for n, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    rows.append({k: "" if v is None else str(v) for k, v in json.loads(line).items()})
+                    rows.append(
+                        {k: "" if v is None else str(v) for k, v in json.loads(line).items()}
+                    )
                 except json.JSONDecodeError as exc:
                     raise ScreenerError(f"{path}:{n}: not a JSON object: {exc.msg}") from exc
         return rows
@@ -69,7 +71,9 @@ class IdIndex:
 
     def __init__(self, project: Project) -> None:
         self.primary = project.primary_of()
-        self.by: dict[str, dict[str, set[int]]] = {k: defaultdict(set) for k in ("src", "pmid", "doi")}
+        self.by: dict[str, dict[str, set[int]]] = {
+            k: defaultdict(set) for k in ("src", "pmid", "doi")
+        }
         self.ids: set[int] = set()
         for rid, _batch, _kind, source_id, pmid, doi in project.store.record_keys():
             self.ids.add(rid)
@@ -141,7 +145,9 @@ def import_decisions(
             decision = parse_decision(row.get(decision_column) or "")
             if resolve and decision is Decision.MAYBE:
                 raise ScreenerError("a resolution must be include or exclude")
-            reason = check_reason(project, stage, decision, (row.get(reason_column) or "") if reason_column else "")
+            reason = check_reason(
+                project, stage, decision, (row.get(reason_column) or "") if reason_column else ""
+            )
         except ScreenerError as exc:
             refused.append(Refused(n, value, exc.message))
             continue
@@ -182,18 +188,33 @@ def current_decisions(
         for rid, rs in sorted(project.states(st).items()):
             for name, vote in rs.votes.items():
                 if reviewer is None or name == reviewer:
-                    out.append({
-                        "id": project_id(rid), "source_id": keys.get(rid, ""), "stage": st.value,
-                        "reviewer": name, "decision": vote.decision.value, "reason": vote.reason,
-                        "note": vote.note, "time": vote.ts,
-                    })  # fmt: skip
+                    out.append(
+                        {
+                            "id": project_id(rid),
+                            "source_id": keys.get(rid, ""),
+                            "stage": st.value,
+                            "reviewer": name,
+                            "decision": vote.decision.value,
+                            "reason": vote.reason,
+                            "note": vote.note,
+                            "time": vote.ts,
+                        }
+                    )
             if reviewer is None and rs.resolution is not None:
                 v = rs.resolution
-                out.append({
-                    "id": project_id(rid), "source_id": keys.get(rid, ""), "stage": st.value,
-                    "reviewer": v.reviewer, "decision": v.decision.value, "reason": v.reason,
-                    "note": v.note, "time": v.ts, "resolution": True,
-                })  # fmt: skip
+                out.append(
+                    {
+                        "id": project_id(rid),
+                        "source_id": keys.get(rid, ""),
+                        "stage": st.value,
+                        "reviewer": v.reviewer,
+                        "decision": v.decision.value,
+                        "reason": v.reason,
+                        "note": v.note,
+                        "time": v.ts,
+                        "resolution": True,
+                    }
+                )
     return out
 
 

@@ -86,7 +86,9 @@ class RecordStage:
         return len(reasons) > 1
 
 
-def replay(events: Iterable[Event], primary_of: dict[int, int]) -> dict[tuple[int, str], RecordStage]:
+def replay(
+    events: Iterable[Event], primary_of: dict[int, int]
+) -> dict[tuple[int, str], RecordStage]:
     """Fold the log, in order, into per-(primary record, stage) state."""
     state: dict[tuple[int, str], RecordStage] = {}
     for ev in events:
@@ -97,7 +99,9 @@ def replay(events: Iterable[Event], primary_of: dict[int, int]) -> dict[tuple[in
             rs = state[key] = RecordStage(rid, ev.stage)
         action = ev.action
         if action == DECIDE:
-            vote = Vote(ev.reviewer, Decision(ev.decision), ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+            vote = Vote(
+                ev.reviewer, Decision(ev.decision), ev.reason, ev.note, ev.id, ev.ts, ev.record_id
+            )
             rs.stacks.setdefault(ev.reviewer, []).append(vote)
         elif action == UNDO:
             stack = rs.stacks.get(ev.reviewer)
@@ -105,7 +109,15 @@ def replay(events: Iterable[Event], primary_of: dict[int, int]) -> dict[tuple[in
                 stack.pop()
         elif action == RESOLVE:
             rs.resolutions.append(
-                Vote(ev.reviewer, Decision(ev.decision), ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+                Vote(
+                    ev.reviewer,
+                    Decision(ev.decision),
+                    ev.reason,
+                    ev.note,
+                    ev.id,
+                    ev.ts,
+                    ev.record_id,
+                )
             )
         elif action == UNRESOLVE:
             if rs.resolutions:
@@ -115,7 +127,11 @@ def replay(events: Iterable[Event], primary_of: dict[int, int]) -> dict[tuple[in
                 ev.reviewer, Decision.INCLUDE, ev.decision, ev.note, ev.id, ev.ts, ev.record_id
             )
         elif action == AUTO_EXCLUDE:
-            rs.auto = Vote(ev.reviewer, Decision.EXCLUDE, ev.reason, ev.note, ev.id, ev.ts, ev.record_id)
+            rs.auto = Vote(
+                ev.reviewer, Decision.EXCLUDE, ev.reason, ev.note, ev.id, ev.ts, ev.record_id
+            )
         elif action == NOTE:
-            rs.notes.append(Vote(ev.reviewer, Decision.MAYBE, "", ev.note, ev.id, ev.ts, ev.record_id))
+            rs.notes.append(
+                Vote(ev.reviewer, Decision.MAYBE, "", ev.note, ev.id, ev.ts, ev.record_id)
+            )
     return state

@@ -13,7 +13,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -29,9 +29,23 @@ from screener.store import schema
 
 BUSY_TIMEOUT_MS = 60_000
 _RECORD_FIELDS = [
-    "source_id", "database", "source_file", "title", "abstract", "year", "journal", "volume",
-    "issue", "pages", "doi", "pmid", "accession", "language", "publication_type", "url",
-]  # fmt: skip
+    "source_id",
+    "database",
+    "source_file",
+    "title",
+    "abstract",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "accession",
+    "language",
+    "publication_type",
+    "url",
+]
 
 
 def now() -> str:
@@ -181,7 +195,9 @@ class Store:
     def schema_version(self) -> int:
         with self.read() as conn:
             row = conn.execute(
-                select(schema.schema_info.c.value).where(schema.schema_info.c.key == "schema_version")
+                select(schema.schema_info.c.value).where(
+                    schema.schema_info.c.key == "schema_version"
+                )
             ).first()
         return int(row[0]) if row else 0
 
@@ -273,53 +289,68 @@ class Store:
         source_kind: SourceKind | str,
         format: str,
         encoding: str,
-        records: Sequence[Record],
-        n_in_file: int,
-        report: dict[str, Any],
-    ) -> tuple[int, list[int]]:
-        """Store one file's records atomically; return the batch id and the record ids."""
+        records: Iterable[Record],
+        finish: Callable[[], tuple[int, dict[str, Any]]],
+    ) -> tuple[int, int]:
+        """Store one file's records in one transaction, streaming them in chunks.
+
+        `finish()` is called after the last record and returns (records in file, report).
+        Any exception rolls the whole file back. Returns (batch id, records stored).
+        """
         kind = str(source_kind)
         with self.write() as conn:
-            batch_id = conn.execute(
-                insert(schema.batches).values(
-                    path=path,
-                    sha256=sha256,
-                    source_label=source_label,
-                    source_kind=kind,
-                    format=format,
-                    encoding=encoding,
-                    imported_at=now(),
-                    n_in_file=n_in_file,
-                    n_imported=len(records),
-                    n_skipped=n_in_file - len(records),
-                    report=json.dumps(report, ensure_ascii=False),
-                )
-            ).inserted_primary_key[0]
+            batch_id = int(
+                conn.execute(
+                    insert(schema.batches).values(
+                        path=path,
+                        sha256=sha256,
+                        source_label=source_label,
+                        source_kind=kind,
+                        format=format,
+                        encoding=encoding,
+                        imported_at=now(),
+                        n_in_file=0,
+                        n_imported=0,
+                        n_skipped=0,
+                        report="{}",
+                    )
+                ).inserted_primary_key[0]
+            )
+            stored = 0
+            chunk: list[Record] = []
             for rec in records:
                 rec.database = source_label
-            self._insert_records(conn, records, batch_id, kind)
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    select(schema.records.c.id)
-                    .where(schema.records.c.batch_id == batch_id)
-                    .order_by(schema.records.c.position)
+                chunk.append(rec)
+                if len(chunk) == 5000:
+                    self._insert_records(conn, chunk, batch_id, kind, stored)
+                    stored += len(chunk)
+                    chunk = []
+            if chunk:
+                self._insert_records(conn, chunk, batch_id, kind, stored)
+                stored += len(chunk)
+            n_in_file, report = finish()
+            conn.execute(
+                schema.batches.update()
+                .where(schema.batches.c.id == batch_id)
+                .values(
+                    n_in_file=n_in_file,
+                    n_imported=stored,
+                    n_skipped=n_in_file - stored,
+                    report=json.dumps(report, ensure_ascii=False),
                 )
-            ]
-        return int(batch_id), ids
+            )
+        return batch_id, stored
 
     def _insert_records(
-        self, conn: Connection, records: Sequence[Record], batch_id: int, kind: str
+        self, conn: Connection, chunk: Sequence[Record], batch_id: int, kind: str, offset: int
     ) -> None:
         """Bulk insert; on SQLite straight through the driver's executemany (5x faster)."""
-        for start in range(0, len(records), 5000):
-            chunk = records[start : start + 5000]
-            rows = [_record_row(r, batch_id, start + i, kind) for i, r in enumerate(chunk)]
+        if chunk:
+            rows = [_record_row(r, batch_id, offset + i, kind) for i, r in enumerate(chunk)]
             if self.is_sqlite:
                 cols = list(rows[0])
                 sql = (
-                    f"INSERT INTO records ({', '.join(cols)}) "
-                    f"VALUES ({', '.join('?' * len(cols))})"
+                    f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
                 )
                 conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
             else:
@@ -448,10 +479,16 @@ class Store:
 
     def append_links(self, rows: Sequence[dict[str, Any]]) -> None:
         stamped = [
-            {"ts": now(), "method": "", "score": 1.0, "actor": "", **r,
-             "detail": json.dumps(r.get("detail") or {}, ensure_ascii=False)}
+            {
+                "ts": now(),
+                "method": "",
+                "score": 1.0,
+                "actor": "",
+                **r,
+                "detail": json.dumps(r.get("detail") or {}, ensure_ascii=False),
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         if not stamped:
             return
         with self.write() as conn:
@@ -535,6 +572,16 @@ def backup_file(path: Path, suffix: str) -> Path:
 
 
 __all__ = [
-    "Batch", "Event", "LinkEvent", "Store", "StoredRecord", "asdict", "file_sha256", "now",
-    "open_store", "parse_project_id", "project_id", "text",
-]  # fmt: skip
+    "Batch",
+    "Event",
+    "LinkEvent",
+    "Store",
+    "StoredRecord",
+    "asdict",
+    "file_sha256",
+    "now",
+    "open_store",
+    "parse_project_id",
+    "project_id",
+    "text",
+]
