@@ -59,7 +59,6 @@ def agreement(project: Project, stage: Stage) -> tuple[Agreement, list[Agreement
             pairs.append(agreement_of(a, b, (x, y)))
             pooled_a += a
             pooled_b += b
-    overall = agreement_of(
-        pooled_a, pooled_b, tuple(names[:2]) if len(pairs) <= 1 else ("all", "pairs")
-    )  # type: ignore[arg-type]
+    label = (names[0], names[1]) if len(pairs) <= 1 and len(names) > 1 else ("all", "pairs")
+    overall = agreement_of(pooled_a, pooled_b, label)
     return overall, pairs
