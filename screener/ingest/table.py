@@ -6,8 +6,6 @@ import io
 import math
 from typing import Any
 
-import pandas as pd
-
 from screener.errors import ImportFormatError
 from screener.ingest.report import ImportResult, Skipped
 from screener.ingest.text import clean, normalise_doi, parse_year, split_list
@@ -69,6 +67,8 @@ def _cell(value: Any) -> str:
 
 def read_table(data: bytes, text: str | None, path: str, fmt: str, encoding: str) -> ImportResult:
     """Read a CSV/TSV (`text`) or an Excel workbook (`data`)."""
+    import pandas as pd  # imported here: it takes half a second, and only tables need it
+
     try:
         if fmt == "excel":
             frame = pd.read_excel(io.BytesIO(data), dtype=object)

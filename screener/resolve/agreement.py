@@ -10,8 +10,6 @@ from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any
 
-from sklearn.metrics import cohen_kappa_score
-
 from screener.model import Stage
 from screener.project import Project
 
@@ -36,6 +34,8 @@ def agreement_of(a: list[int], b: list[int], pair: tuple[str, str] = ("", "")) -
     if n == 0:
         return Agreement(0, None, None, None, pair)
     po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    from sklearn.metrics import cohen_kappa_score  # imported here: it takes a second
+
     # Perfect agreement on a single category: kappa is 1 (sklearn would return nan).
     kappa = 1.0 if len(set(a) | set(b)) == 1 else float(cohen_kappa_score(a, b))
     return Agreement(n, round(po, 4), round(kappa, 4), round(2 * po - 1, 4), pair)
