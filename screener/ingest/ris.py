@@ -110,6 +110,12 @@ def _first(raw: dict[str, list[str]], *tags: str) -> str:
     for tag in tags:
         values = raw.get(tag)
         if values:
+            if len(values) == 1:
+                v = values[0]
+                if "  " not in v and "\t" not in v and "\r" not in v:
+                    if v:
+                        return v
+                    continue
             joined = clean(" ".join(v for v in values if v))
             if joined:
                 return joined

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -124,15 +125,20 @@ class LinkEvent:
     detail: dict[str, Any]
 
 
+def _dumps(value: Any) -> str:
+    """JSON text of a record field (orjson: the import's hot path serialises three per record)."""
+    return orjson.dumps(value).decode("utf-8")
+
+
 def _record_row(rec: Record, batch_id: int, position: int, kind: str) -> dict[str, Any]:
     row = {f: getattr(rec, f) for f in _RECORD_FIELDS}
     row.update(
         batch_id=batch_id,
         position=position,
         source_kind=kind,
-        authors=json.dumps(rec.authors, ensure_ascii=False),
-        keywords=json.dumps(rec.keywords, ensure_ascii=False),
-        raw=json.dumps(rec.raw, ensure_ascii=False),
+        authors=_dumps(rec.authors),
+        keywords=_dumps(rec.keywords),
+        raw=_dumps(rec.raw),
     )
     return row
 
@@ -140,9 +146,9 @@ def _record_row(rec: Record, batch_id: int, position: int, kind: str) -> dict[st
 def _row_record(row: Any) -> StoredRecord:
     m = row._mapping
     rec = Record(**{f: m[f] for f in _RECORD_FIELDS})
-    rec.authors = json.loads(m["authors"])
-    rec.keywords = json.loads(m["keywords"])
-    rec.raw = json.loads(m["raw"])
+    rec.authors = orjson.loads(m["authors"])
+    rec.keywords = orjson.loads(m["keywords"])
+    rec.raw = orjson.loads(m["raw"])
     return StoredRecord(m["id"], m["batch_id"], m["source_kind"], rec)
 
 
@@ -201,6 +207,12 @@ class Store:
             ).first()
         return int(row[0]) if row else 0
 
+    def _lock_schema(self, conn: Connection) -> None:
+        """Serialise schema creation and migration between processes (SQLite: BEGIN IMMEDIATE
+        already does; PostgreSQL: a transaction-scoped advisory lock)."""
+        if not self.is_sqlite:
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7305116)")
+
     @staticmethod
     def _version_in(conn: Connection) -> int:
         row = conn.execute(
@@ -216,6 +228,9 @@ class Store:
             if existing - {"schema_info"}:
                 raise StoreError(f"{self.url}: not a screener store (tables {sorted(existing)})")
             with self.write() as conn:
+                self._lock_schema(conn)
+                if "schema_info" in inspect(conn).get_table_names():
+                    return  # another process created the store meanwhile
                 schema.metadata.create_all(conn)
                 conn.execute(
                     insert(schema.schema_info),
@@ -249,6 +264,7 @@ class Store:
         steps = [m for m in migrations.MIGRATIONS if m.version > version]
         for step in sorted(steps, key=lambda m: m.version):
             with self.write() as conn:
+                self._lock_schema(conn)
                 if self._version_in(conn) >= step.version:
                     continue  # another process applied this step meanwhile
                 step.apply(conn)
