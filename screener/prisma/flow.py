@@ -1,0 +1,402 @@
+"""The PRISMA 2020 flow of a review, derived from the store and checked for arithmetic.
+
+Every number comes from the records, the duplicate-link log and the screening event log
+(through the Project facade), never from stored counters. The keys are those of the
+`data` column of the PRISMA2020 R package's template (`PRISMA.csv`).
+
+Columns of the diagram:
+- databases and registers (`dbr_*`): records whose source kind is database or register;
+- other methods (`other_*`): citation searching, websites, organisations;
+- previous studies: an updated review's previous version (config `[previous]`); records
+  imported with source kind `previous` are that version's search, never screened again,
+  and new records linked to them count as duplicates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
+from screener.errors import PrismaArithmeticError
+from screener.model import Outcome, SourceKind, Stage
+from screener.project import Project
+from screener.screening.state import NOT_RETRIEVED, RecordStage
+
+DBR_KINDS = (SourceKind.DATABASE, SourceKind.REGISTER)
+OTHER_KINDS = (SourceKind.WEBSITE, SourceKind.ORGANISATION, SourceKind.CITATION)
+NO_REASON = "Reason not given"
+TOTAL = "total"
+
+
+def column_of(kind: str) -> str:
+    """'dbr', 'other' or 'previous': the diagram column a record's source kind feeds."""
+    if kind in OTHER_KINDS:
+        return "other"
+    if kind == SourceKind.PREVIOUS:
+        return "previous"
+    return "dbr"
+
+
+@dataclass
+class ColumnCounts:
+    """One identification column, from identification to inclusion."""
+
+    identified: int = 0
+    duplicates: int = 0
+    duplicates_previous: int = 0  # of which duplicates of the previous review's search
+    excluded_automatic: int = 0
+    excluded_other: int = 0
+    screened: int = 0
+    excluded: int = 0
+    ta_awaiting: int = 0
+    ta_conflicts: int = 0
+    sought: int = 0
+    not_retrieved: int = 0
+    assessed: int = 0
+    excluded_reasons: Counter[str] = field(default_factory=Counter)
+    ft_awaiting: int = 0
+    ft_conflicts: int = 0
+    included: int = 0
+
+    @property
+    def ft_excluded(self) -> int:
+        return sum(self.excluded_reasons.values())
+
+
+@dataclass
+class PrismaFlow:
+    """All boxes of the diagram. `as_json()` gives the PRISMA2020 template keys."""
+
+    title: str = ""
+    database_specific: dict[str, int] = field(default_factory=dict)
+    register_specific: dict[str, int] = field(default_factory=dict)
+    website_results: int = 0
+    organisation_results: int = 0
+    citations_results: int = 0
+    dbr: ColumnCounts = field(default_factory=ColumnCounts)
+    other: ColumnCounts = field(default_factory=ColumnCounts)
+    previous_studies: int = 0
+    previous_reports: int = 0
+    previous_search_records: int = 0
+    updated: bool = False
+
+    # -- derived boxes -------------------------------------------------------------------
+
+    @property
+    def database_results(self) -> int:
+        return sum(self.database_specific.values())
+
+    @property
+    def register_results(self) -> int:
+        return sum(self.register_specific.values())
+
+    @property
+    def new_studies(self) -> int:
+        return self.dbr.included + self.other.included
+
+    @property
+    def new_reports(self) -> int:
+        # One report per study: the store does not model several reports of one study.
+        return self.new_studies
+
+    @property
+    def total_studies(self) -> int:
+        return self.previous_studies + self.new_studies
+
+    @property
+    def total_reports(self) -> int:
+        return self.previous_reports + self.new_reports
+
+    @property
+    def has_other(self) -> bool:
+        return self.other.identified > 0
+
+    @property
+    def awaiting(self) -> dict[str, int]:
+        return {
+            Stage.TITLE_ABSTRACT.value: self.dbr.ta_awaiting + self.other.ta_awaiting,
+            Stage.FULL_TEXT.value: self.dbr.ft_awaiting + self.other.ft_awaiting,
+        }
+
+    @property
+    def conflicts(self) -> dict[str, int]:
+        return {
+            Stage.TITLE_ABSTRACT.value: self.dbr.ta_conflicts + self.other.ta_conflicts,
+            Stage.FULL_TEXT.value: self.dbr.ft_conflicts + self.other.ft_conflicts,
+        }
+
+    @property
+    def awaiting_total(self) -> int:
+        return sum(self.awaiting.values())
+
+    @property
+    def conflicts_total(self) -> int:
+        return sum(self.conflicts.values())
+
+    @property
+    def provisional(self) -> bool:
+        """Some record still awaits a decision or a senior's resolution."""
+        return bool(self.awaiting_total or self.conflicts_total)
+
+    def provisional_note(self) -> str:
+        return f"awaiting screening: {self.awaiting_total}; conflicts: {self.conflicts_total}"
+
+    # -- output --------------------------------------------------------------------------
+
+    def as_json(self) -> dict[str, Any]:
+        """The template keys (counts and reason dicts with 'total'), then the status."""
+        return {
+            "previous_studies": self.previous_studies,
+            "previous_reports": self.previous_reports,
+            "database_results": self.database_results,
+            "database_specific_results": with_total(self.database_specific),
+            "register_results": self.register_results,
+            "register_specific_results": with_total(self.register_specific),
+            "website_results": self.website_results,
+            "organisation_results": self.organisation_results,
+            "citations_results": self.citations_results,
+            "duplicates": self.dbr.duplicates,
+            "excluded_automatic": self.dbr.excluded_automatic,
+            "excluded_other": self.dbr.excluded_other,
+            "records_screened": self.dbr.screened,
+            "records_excluded": self.dbr.excluded,
+            "dbr_sought_reports": self.dbr.sought,
+            "dbr_notretrieved_reports": self.dbr.not_retrieved,
+            "other_sought_reports": self.other.sought,
+            "other_notretrieved_reports": self.other.not_retrieved,
+            "dbr_assessed": self.dbr.assessed,
+            "dbr_excluded": with_total(self.dbr.excluded_reasons),
+            "other_assessed": self.other.assessed,
+            "other_excluded": with_total(self.other.excluded_reasons),
+            "new_studies": self.new_studies,
+            "new_reports": self.new_reports,
+            "total_studies": self.total_studies,
+            "total_reports": self.total_reports,
+            "updated_review": self.updated,
+            "provisional": self.provisional,
+            "awaiting_screening": self.awaiting_total,
+            "conflicts": self.conflicts_total,
+            "pending": {
+                stage: {
+                    "awaiting_screening": self.awaiting[stage],
+                    "conflicts": self.conflicts[stage],
+                }
+                for stage in self.awaiting
+            },
+            # Records found by other methods are screened here too; these do not appear
+            # in the template's other-methods column, so they are given separately.
+            "other_methods": {
+                "duplicates": self.other.duplicates,
+                "excluded_automatic": self.other.excluded_automatic,
+                "records_screened": self.other.screened,
+                "records_excluded": self.other.excluded,
+            },
+            "previous_search_records": self.previous_search_records,
+            "duplicates_of_previous_search": self.dbr.duplicates_previous
+            + self.other.duplicates_previous,
+        }
+
+
+def with_total(counts: dict[str, int] | Counter[str]) -> dict[str, int]:
+    """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed."""
+    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    out = {(k if k != TOTAL else f"{k} (label)"): v for k, v in items}
+    out[TOTAL] = sum(counts.values())
+    return out
+
+
+# -- derivation --------------------------------------------------------------------------
+
+
+def exclusion_reason(rs: RecordStage | None, order: list[str]) -> str:
+    """The resolution's reason, else the reviewers' common reason, else the first's."""
+    if rs is None:
+        return NO_REASON
+    if rs.resolution is not None and rs.resolution.reason.strip():
+        return rs.resolution.reason.strip()
+    votes = rs.votes
+    excludes = [v for v in votes.values() if not v.includes and v.reason.strip()]
+    if not excludes:
+        if rs.auto is not None and rs.auto.reason.strip():
+            return rs.auto.reason.strip()
+        return NO_REASON
+    reasons = {v.reason.strip() for v in excludes}
+    if len(reasons) == 1:
+        return reasons.pop()
+    rank = {name: i for i, name in enumerate(order)}
+    first = min(excludes, key=lambda v: (rank.get(v.reviewer, len(rank)), v.event_id))
+    return first.reason.strip()
+
+
+def _not_retrieved(rs: RecordStage | None, outcome: Outcome | None) -> bool:
+    if rs is None:
+        return False
+    if rs.retrieval is not None:
+        return rs.retrieval.reason == NOT_RETRIEVED
+    # An exclusion for the reason "Report not retrieved" is the same thing said otherwise.
+    if outcome is not None and outcome.is_exclude:
+        return exclusion_reason(rs, []).casefold() == NOT_RETRIEVED_REASON.casefold()
+    return False
+
+
+def compute_flow(project: Project, *, check: bool = True) -> PrismaFlow:
+    """Every PRISMA 2020 box from the store; raises PrismaArithmeticError if they disagree."""
+    config = project.config
+    store = project.store
+    flow = PrismaFlow(title=config.title)
+    if config.previous is not None:
+        flow.updated = True
+        flow.previous_studies = config.previous.studies
+        flow.previous_reports = config.previous.reports
+
+    labels = {b.id: b.source_label for b in store.batches()}
+    dups = project.primary_of()
+    auto = project.auto_excluded()
+    ta = project.outcomes(Stage.TITLE_ABSTRACT)
+    kinds: dict[int, str] = {}
+    database: Counter[str] = Counter()
+    register: Counter[str] = Counter()
+    other_kind: Counter[str] = Counter()
+
+    for rid, batch_id, kind, *_ in store.record_keys():
+        kinds[rid] = kind
+        col_name = column_of(kind)
+        if col_name == "previous":
+            flow.previous_search_records += 1
+            continue
+        col = flow.dbr if col_name == "dbr" else flow.other
+        col.identified += 1
+        if col_name == "other":
+            other_kind[kind] += 1
+        elif kind == SourceKind.REGISTER:
+            register[labels.get(batch_id, "Register")] += 1
+        else:  # a database (or a kind this version does not know: counted as one)
+            database[labels.get(batch_id, "Database")] += 1
+        if rid in dups:
+            col.duplicates += 1
+        elif rid in auto:
+            col.excluded_automatic += 1
+
+    for rid, outcome in ta.items():
+        col_name = column_of(kinds.get(rid, SourceKind.DATABASE))
+        if col_name == "previous":
+            continue
+        col = flow.dbr if col_name == "dbr" else flow.other
+        col.screened += 1
+        if outcome.is_exclude:
+            col.excluded += 1
+        elif outcome is Outcome.PENDING:
+            col.ta_awaiting += 1
+        elif outcome is Outcome.CONFLICT:
+            col.ta_conflicts += 1
+
+    for dup, primary in dups.items():
+        col_name = column_of(kinds.get(dup, SourceKind.DATABASE))
+        if col_name != "previous" and kinds.get(primary) == SourceKind.PREVIOUS:
+            (flow.dbr if col_name == "dbr" else flow.other).duplicates_previous += 1
+
+    flow.database_specific = dict(database)
+    flow.register_specific = dict(register)
+    flow.website_results = other_kind[SourceKind.WEBSITE]
+    flow.organisation_results = other_kind[SourceKind.ORGANISATION]
+    flow.citations_results = other_kind[SourceKind.CITATION]
+
+    order = [r.name for r in config.reviewers]
+    ft_states = project.states(Stage.FULL_TEXT)
+    ft = project.outcomes(Stage.FULL_TEXT)
+    for rid in project.at_full_text():
+        col_name = column_of(kinds.get(rid, SourceKind.DATABASE))
+        if col_name == "previous":
+            continue
+        col = flow.dbr if col_name == "dbr" else flow.other
+        col.sought += 1
+        rs = ft_states.get(rid)
+        ft_outcome = ft.get(rid)
+        if _not_retrieved(rs, ft_outcome):
+            col.not_retrieved += 1
+            continue
+        col.assessed += 1
+        if ft_outcome is None:  # excluded by a rule at full text, not resolved
+            col.excluded_reasons[exclusion_reason(rs, order)] += 1
+        elif ft_outcome.is_include:
+            col.included += 1
+        elif ft_outcome.is_exclude:
+            col.excluded_reasons[exclusion_reason(rs, order)] += 1
+        elif ft_outcome is Outcome.PENDING:
+            col.ft_awaiting += 1
+        else:
+            col.ft_conflicts += 1
+
+    if check:
+        check_arithmetic(flow)
+    return flow
+
+
+# -- arithmetic ----------------------------------------------------------------------------
+
+
+def arithmetic_problems(flow: PrismaFlow) -> list[str]:
+    """Each sum of boxes that does not hold, naming the boxes (empty when all hold)."""
+    problems: list[str] = []
+    for name, col, ident in (
+        ("databases and registers", flow.dbr, flow.database_results + flow.register_results),
+        ("other methods", flow.other,
+         flow.website_results + flow.organisation_results + flow.citations_results),
+    ):  # fmt: skip
+        if ident != col.identified:
+            problems.append(
+                f"{name}: records identified per source add up to {ident}, "
+                f"but {col.identified} records were identified"
+            )
+        removed = col.identified - col.duplicates - col.excluded_automatic - col.excluded_other
+        if removed != col.screened:
+            problems.append(
+                f"{name}: records identified ({col.identified}) − duplicate records "
+                f"({col.duplicates}) − marked ineligible by automation tools "
+                f"({col.excluded_automatic}) − removed for other reasons ({col.excluded_other}) "
+                f"= {removed}, but records screened = {col.screened}"
+            )
+        passed = col.screened - col.excluded - col.ta_awaiting - col.ta_conflicts
+        if passed != col.sought:
+            pending = (
+                f" − awaiting screening ({col.ta_awaiting}) − conflicts ({col.ta_conflicts})"
+                if col.ta_awaiting or col.ta_conflicts
+                else ""
+            )
+            problems.append(
+                f"{name}: records screened ({col.screened}) − records excluded ({col.excluded})"
+                f"{pending} = {passed}, but reports sought for retrieval = {col.sought}"
+            )
+        if col.sought - col.not_retrieved != col.assessed:
+            problems.append(
+                f"{name}: reports sought for retrieval ({col.sought}) − reports not retrieved "
+                f"({col.not_retrieved}) = {col.sought - col.not_retrieved}, but reports "
+                f"assessed for eligibility = {col.assessed}"
+            )
+    assessed = flow.dbr.assessed + flow.other.assessed
+    excluded = flow.dbr.ft_excluded + flow.other.ft_excluded
+    pending_ft = flow.awaiting[Stage.FULL_TEXT.value] + flow.conflicts[Stage.FULL_TEXT.value]
+    if assessed - excluded - pending_ft != flow.new_studies:
+        more = f" − awaiting or in conflict ({pending_ft})" if pending_ft else ""
+        problems.append(
+            f"reports assessed for eligibility ({assessed}) − reports excluded ({excluded}){more} "
+            f"= {assessed - excluded - pending_ft}, but new studies included = {flow.new_studies}"
+        )
+    negative = [
+        k
+        for k, v in flow.as_json().items()
+        if isinstance(v, int) and not isinstance(v, bool) and v < 0
+    ]
+    if negative:
+        problems.append(f"negative counts in: {', '.join(negative)}")
+    return problems
+
+
+def check_arithmetic(flow: PrismaFlow) -> None:
+    problems = arithmetic_problems(flow)
+    if problems:
+        raise PrismaArithmeticError(
+            "the PRISMA boxes do not add up (a bug or a damaged store):\n  " + "\n  ".join(problems)
+        )
