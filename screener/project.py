@@ -80,6 +80,8 @@ class Project:
                 reports.append(self.import_file(f, label=src.label, kind=src.kind, dedup=False))
         if reports and self.config.auto_dedup:
             self.run_dedup()
+        if reports:
+            self.apply_rules()
         if self.config.decision_files:
             from screener.screening.exchange import import_decisions
 
@@ -155,6 +157,7 @@ class Project:
             progress(stored)
         if dedup if dedup is not None else self.config.auto_dedup:
             self.run_dedup()
+            self.apply_rules()
         return FileReport(
             str(path),
             result.format,
@@ -164,6 +167,12 @@ class Project:
             skipped,
             result.warnings,
         )
+
+    def apply_rules(self) -> int:
+        """Log auto-exclusions for `exclude` rules (see screening/auto.py)."""
+        from screener.screening.auto import apply_exclusion_rules
+
+        return apply_exclusion_rules(self)
 
     def run_dedup(self, threshold: float | None = None) -> Any:
         try:

@@ -55,6 +55,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         and any(r.imported for r in reports)
     ):
         project.run_dedup()
+    if any(r.imported for r in reports):
+        project.apply_rules()
     if args.json:
         c.emit_json(
             {
