@@ -1,0 +1,1 @@
+"""One module per screen; modals in `modals.py`."""

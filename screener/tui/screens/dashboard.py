@@ -1,0 +1,131 @@
+"""The home screen: PRISMA flow as it stands, progress, conflicts waiting, agreement."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from screener.errors import ScreenerError
+from screener.model import Stage
+from screener.tui.screens.base import BaseScreen
+from screener.tui.screens.screening import STAGE_NAME
+from screener.tui.summary import Dashboard, compute
+from screener.tui.text import join, plain
+from screener.tui.widgets.prisma import PrismaFlow
+
+
+def progress_content(data: Dashboard) -> Any:
+    parts: list[Any] = []
+    last = ""
+    for p in data.progress:
+        if p.reviewer != last:
+            parts += [("" if not last else "\n"), (p.reviewer, "bold"), "\n"]
+            last = p.reviewer
+        share = f"{p.decided / p.total:>4.0%}" if p.total else "   —"
+        parts += [(f"  {STAGE_NAME[p.stage]:<16}", "dim"), f"{p.decided:,} / {p.total:,}".rjust(15),
+                  "  ", (share, "$accent"), "\n"]  # fmt: skip
+    return join(parts) if parts else plain("no reviewer has decided anything yet", "dim italic")
+
+
+def conflicts_content(data: Dashboard) -> Any:
+    parts: list[Any] = [("Conflicts for the senior\n", "dim")]
+    for stage, n in data.conflicts.items():
+        parts += [(f"  {STAGE_NAME[stage]:<16}", "dim"), (f"{n:,}", "bold $text-error" if n else "bold"),
+                  "\n"]  # fmt: skip
+    parts.append(("Awaiting decisions\n", "dim"))
+    for label, n in data.open_counts.items():
+        if "pending" in label:
+            parts += [(f"  {label.replace(' pending', ''):<16}", "dim"), (f"{n:,}", "bold"), "\n"]
+    return join(parts)
+
+
+def agreement_content(data: Dashboard) -> Any:
+    parts: list[Any] = []
+    for stage in Stage:
+        a = data.agreement.get(stage)
+        parts += [(STAGE_NAME[stage], "dim"), "\n  "]
+        if a is None or not a.n:
+            parts += [("no record decided by two reviewers yet", "dim italic"), "\n"]
+            continue
+        parts += [("κ ", "dim"), (f"{a.kappa:.2f}", "bold"), (" · ", "dim"),
+                  f"{(a.percent_agreement or 0) * 100:.0f}%", (" agree · PABAK ", "dim"),
+                  f"{a.pabak:.2f}", (" · n ", "dim"), f"{a.n:,}", "\n"]  # fmt: skip
+    return join(parts)
+
+
+class DashboardScreen(BaseScreen):
+    """Where the app opens; every other screen is one key away."""
+
+    HELP_TITLE = "Dashboard"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "open('screening')", "Screen", tooltip="Title/abstract screening"),
+        Binding("f", "open('fulltext')", "Full text", tooltip="Full-text screening"),
+        Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts (senior)"),
+        Binding(
+            "C",
+            "open('conflicts_ft')",
+            "Full-text conflicts",
+            show=False,
+            tooltip="Resolve full-text conflicts (senior)",
+        ),
+        Binding(
+            "d", "open('duplicates')", "Duplicates", tooltip="Confirm or split possible duplicates"
+        ),
+        Binding("o", "open('import')", "Import", tooltip="Import database exports"),
+        Binding("r", "reload", "Refresh"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="dashboard"):
+            with VerticalScroll(id="flow-pane"):
+                yield PrismaFlow(id="prisma")
+            with Vertical(id="dash-side"):
+                yield Static(
+                    plain("computing…", "dim"), id="dash-progress", classes="panel", markup=False
+                )
+                yield Static(plain(""), id="dash-conflicts", classes="panel", markup=False)
+                yield Static(plain(""), id="dash-agreement", classes="panel", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        cfg = self.sapp.project.config
+        self.title = cfg.title
+        who = self.sapp.reviewer
+        self.sub_title = f"dashboard · {who.name}" if who else "dashboard"
+        self.query_one("#flow-pane").border_title = "PRISMA 2020 flow"
+        self.query_one("#dash-progress").border_title = "Reviewers"
+        self.query_one("#dash-conflicts").border_title = "Waiting"
+        self.query_one("#dash-agreement").border_title = "Agreement"
+
+    def on_screen_resume(self) -> None:
+        self.load()  # on first show too: counts are fresh whenever the dashboard is seen
+
+    @work(thread=True, exclusive=True, group="dashboard")
+    def load(self) -> None:
+        try:
+            data = compute(self.sapp.project)
+        except ScreenerError as exc:  # e.g. PRISMA counts that do not add up
+            self.app.call_from_thread(self.sapp.show_error, exc)
+            return
+        self.app.call_from_thread(cast(Any, self._loaded), data)
+
+    async def _loaded(self, data: Dashboard) -> None:
+        await self.query_one(PrismaFlow).show(data.flow, data.provisional)
+        self.query_one("#dash-progress", Static).update(progress_content(data))
+        self.query_one("#dash-conflicts", Static).update(conflicts_content(data))
+        self.query_one("#dash-agreement", Static).update(agreement_content(data))
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_open(self, name: str) -> None:
+        self.sapp.open_screen(name)
+
+    def action_back(self) -> None:
+        return None

@@ -1,0 +1,227 @@
+"""The screening screen: one record at a time, one key per decision.
+
+Each decision is one event committed by `screener.screening.decide` the moment the key is
+pressed; the next record is already in memory (the queue fetches a window ahead).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer, Header
+from textual.worker import get_current_worker
+
+from screener.model import Decision, Stage
+from screener.tui import ordering
+from screener.tui.messages import Decided, RecordShown
+from screener.tui.queue import ScreeningQueue, Shown, stage_progress
+from screener.tui.screens.base import BaseScreen
+from screener.tui.screens.modals import ReasonPicker, TextPrompt
+from screener.tui.search import search_ids
+from screener.tui.widgets.panels import DecisionPanel, ScreeningProgress
+from screener.tui.widgets.record import RecordView
+
+STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
+RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
+TOTALS_AFTER = 1.0  # seconds without a decision before the stage totals refresh
+
+
+class ScreeningScreen(BaseScreen):
+    """Blinded screening: the reviewer sees their own decisions only."""
+
+    HELP_TITLE = "Screening"
+    STAGE = Stage.TITLE_ABSTRACT
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "decide('include')", "Include"),
+        Binding("e", "exclude", "Exclude"),
+        Binding("m", "decide('maybe')", "Maybe"),
+        Binding("n", "note", "Note"),
+        Binding("u", "undo", "Undo"),
+        Binding("right", "move(1)", "Next", tooltip="Next record without deciding"),
+        Binding("left", "move(-1)", "Previous", tooltip="Previous record without deciding"),
+        Binding("slash", "search", "Search", tooltip="Search titles and abstracts (or an id: R17)"),
+        Binding("down", "scroll(1)", "Scroll down", show=False),
+        Binding("up", "scroll(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll(10)", "Page down", show=False),
+        Binding("pageup", "scroll(-10)", "Page up", show=False),
+    ]
+
+    def __init__(self, queue: ScreeningQueue | None = None) -> None:
+        super().__init__()
+        self.queue = queue
+        self.stage_line = ""
+        self.shown: Shown | None = None
+        self._since_rank = 0
+        self._totals_timer: Timer | None = None
+
+    @property
+    def stage(self) -> Stage:
+        return self.queue.stage if self.queue else self.STAGE
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="screening"):
+            yield RecordView(id="record")
+            with Vertical(id="side"):
+                yield DecisionPanel(id="decision")
+                yield ScreeningProgress(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.sapp
+        if self.queue is None:
+            self.queue = ScreeningQueue.load(app.project, app.reviewer_or_raise(), self.STAGE)
+        self.title = app.project.config.title
+        self.sub_title = f"{STAGE_NAME[self.stage]} · {self.queue.reviewer.name}"
+        self.stage_line = f"Stage: {len(self.queue.ids):,} records"
+        self.refresh_record()
+        self.call_after_refresh(self.load_stage_totals)
+        if app.project.config.ranking_enabled:
+            self.call_after_refresh(self.rank)
+
+    # -- showing ------------------------------------------------------------------------
+
+    def refresh_record(self) -> None:
+        assert self.queue is not None
+        self.shown = self.queue.shown()
+        app = self.sapp
+        self.query_one(RecordView).show(
+            self.shown.record if self.shown else None, self.shown.databases if self.shown else [],
+            app.rules,
+        )  # fmt: skip
+        self.query_one(DecisionPanel).show(
+            self.shown, app.rules, app.project.config.ranking_enabled, self.stage is Stage.FULL_TEXT
+        )
+        self.refresh_counts()
+        self.post_message(RecordShown(self.queue.current))
+
+    def refresh_counts(self) -> None:
+        assert self.queue is not None
+        self.query_one(ScreeningProgress).show(self.queue.counts(), self.stage_line)
+
+    @work(thread=True, exclusive=True, group="stage-totals")
+    def load_stage_totals(self) -> None:
+        """Stage totals come from everyone's log (counts only): off the loop."""
+        assert self.queue is not None
+        started, complete = stage_progress(self.sapp.project, self.stage)
+        line = (f"Stage: {len(self.queue.ids):,} records · {started:,} started · "
+                f"{complete:,} fully decided")  # fmt: skip
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._set_stage_line, line)
+
+    def _set_stage_line(self, line: str) -> None:
+        self.stage_line = line
+        self.refresh_counts()
+
+    @work(thread=True, exclusive=True, group="rank")
+    def rank(self) -> None:
+        """Ranking reads every candidate's text: off the loop; the order swaps in after."""
+        assert self.queue is not None
+        q = self.queue
+        ranked = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._reordered, ranked)
+
+    def _reordered(self, ranked: list[tuple[int, float]]) -> None:
+        assert self.queue is not None
+        self.queue.reorder(ranked)
+        self.refresh_record()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_decide(self, value: str, reason: str = "") -> None:
+        assert self.queue is not None
+        if self.queue.current is None:
+            return
+        rid = self.guarded(self.queue.decide, Decision(value), reason)
+        if rid is None:
+            return
+        self.refresh_record()
+        self.post_message(Decided(rid, value))
+        self.totals_soon()
+        self._since_rank += 1
+        if self._since_rank >= RERANK_EVERY and self.sapp.project.config.ranking_enabled:
+            self._since_rank = 0
+            self.rank()
+
+    def totals_soon(self) -> None:
+        """Refresh the stage totals once the reviewer pauses (not on every key)."""
+        if self._totals_timer is not None:
+            self._totals_timer.stop()
+        self._totals_timer = self.set_timer(TOTALS_AFTER, self.load_stage_totals)
+
+    def reason_required(self) -> bool:
+        return self.stage is Stage.FULL_TEXT
+
+    def action_exclude(self) -> None:
+        assert self.queue is not None
+        if self.queue.current is None:
+            return
+        reasons = self.sapp.project.config.reasons(self.stage)
+
+        def picked(reason: str | None) -> None:
+            if reason is not None:
+                self.action_decide("exclude", reason)
+
+        self.app.push_screen(ReasonPicker(reasons, required=self.reason_required()), picked)
+
+    def action_note(self) -> None:
+        assert self.queue is not None
+        if self.queue.current is None:
+            return
+
+        def noted(text: str | None) -> None:
+            if text and self.guarded(self.queue.note, text) is not None:  # type: ignore[union-attr]
+                self.refresh_record()
+
+        self.app.push_screen(TextPrompt("Note on this record (only you see it)"), noted)
+
+    def action_undo(self) -> None:
+        assert self.queue is not None
+        rid = self.guarded(self.queue.undo)
+        if rid is None:
+            self.notify("Nothing to undo", severity="warning")
+            return
+        self.refresh_record()
+        self.post_message(Decided(rid, "undo"))
+        self.totals_soon()
+
+    def action_move(self, delta: int) -> None:
+        assert self.queue is not None
+        before = self.queue.current
+        if self.queue.move(delta) != before:
+            self.refresh_record()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(RecordView).scroll_relative(y=lines, animate=False)
+
+    def action_search(self) -> None:
+        def searched(text: str | None) -> None:
+            if text and text.strip():
+                self.run_search(text.strip())
+
+        self.app.push_screen(TextPrompt("Search titles and abstracts (or a record id like R17)"),
+                             searched)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="search")
+    def run_search(self, text: str) -> None:
+        assert self.queue is not None
+        q = self.queue
+        hits = search_ids(self.sapp.project, text)
+        order = sorted(q.index[h] for h in hits if h in q.index)
+        after = [i for i in order if i > q.position] or order
+        self.app.call_from_thread(self._found, text, after[0] if after else None, len(order))
+
+    def _found(self, text: str, position: int | None, n: int) -> None:
+        assert self.queue is not None
+        if position is None:
+            self.notify(f"No record here matches {text!r}", severity="warning", markup=False)
+            return
+        self.queue.position = position
+        self.refresh_record()
+        self.notify(f"{n} record(s) match {text!r}", markup=False)

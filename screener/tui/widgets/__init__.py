@@ -1,0 +1,1 @@
+"""Reusable widgets: record view, decision panel, progress, PRISMA flow."""

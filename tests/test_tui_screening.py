@@ -1,0 +1,298 @@
+"""Pilot tests of the screening screen: every key, asserted on the store afterwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.content import Content
+from textual.widgets import Static
+
+from screener.model import Decision, Stage
+from screener.project import Project
+from screener.screening import decide as d
+from screener.tui import make_app
+from screener.tui.screens.modals import HelpScreen, ReasonPicker, TextPrompt
+from screener.tui.screens.screening import ScreeningScreen
+from screener.tui.widgets.record import RecordView
+from tests.test_tui_support import open_review, run, settle, submit
+
+# Each test runs the whole app headless (a Pilot session, about a second each).
+pytestmark = pytest.mark.slow
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Any:
+    p = open_review(tmp_path / "review")
+    yield p
+    p.close()
+
+
+def text_of(widget: Static) -> str:
+    content = widget.content
+    return content.plain if isinstance(content, Content) else str(content)
+
+
+def part(screen: Any, name: str) -> str:
+    """One field of the record on screen, as shown (plain text)."""
+    return str(screen.query_one(RecordView).parts[name].plain)
+
+
+def votes(
+    project: Project, reviewer: str = "reviewer1", stage: Stage = Stage.TITLE_ABSTRACT
+) -> dict:
+    """Current votes of one reviewer, from the store (the log replayed)."""
+    return {
+        rid: rs.votes[reviewer] for rid, rs in project.states(stage).items() if reviewer in rs.votes
+    }
+
+
+def screening(project: Project, script: Any, reviewer: str = "reviewer1") -> Any:
+    app = make_app(project, reviewer, screen="screening")
+
+    async def go() -> Any:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, ScreeningScreen)
+            return await script(pilot, app.screen)
+
+    return run(go)
+
+
+def test_opens_on_first_record_with_databases_of_duplicates(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        view = screen.query_one(RecordView)
+        assert view.record_id == 1
+        assert "Cognitive behavioral therapy" in part(screen, "title")
+        source = part(screen, "source")
+        assert "PubMed, Embase" in source  # R7 (Embase) is linked as R1's duplicate
+        assert "Smith, Jane; Doe, John" in part(screen, "authors")
+        assert "2019" in source and "Journal of Adolescent Health" in source
+        assert "psychotherapy" in part(screen, "keywords")
+        assert "0 decided" in text_of(screen.query_one("#mine-counts", Static))
+
+    screening(project, script)
+
+
+def test_include_key_stores_and_moves_on(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("i")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 2
+        assert "1 decided" in text_of(screen.query_one("#mine-counts", Static))
+
+    screening(project, script)
+    mine = votes(project)
+    assert mine[1].decision is Decision.INCLUDE
+    assert list(mine) == [1]
+
+
+def test_exclude_with_reason_number(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ReasonPicker)
+        await pilot.press("2")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+
+    screening(project, script)
+    vote = votes(project)[1]
+    assert vote.decision is Decision.EXCLUDE
+    assert vote.reason == project.config.reasons(Stage.TITLE_ABSTRACT)[1]
+
+
+def test_exclude_cancelled_stores_nothing_and_zero_means_no_reason(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("e", "escape")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 1
+        assert votes(project) == {}
+        await pilot.press("e", "0")
+        await pilot.pause()
+
+    screening(project, script)
+    vote = votes(project)[1]
+    assert vote.decision is Decision.EXCLUDE and vote.reason == ""
+
+
+def test_maybe_key(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("m")
+        await pilot.pause()
+
+    screening(project, script)
+    assert votes(project)[1].decision is Decision.MAYBE
+
+
+def test_note_key(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TextPrompt)
+        await submit(pilot, "needs a second look")
+        assert "needs a second look" in text_of(screen.query_one("#mine", Static))
+
+    screening(project, script)
+    notes = project.states(Stage.TITLE_ABSTRACT)[1].notes
+    assert [(n.reviewer, n.note) for n in notes] == [("reviewer1", "needs a second look")]
+
+
+def test_undo_key_takes_back_the_last_decision(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("i", "m")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 3
+        await pilot.press("u")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 2
+
+    screening(project, script)
+    mine = votes(project)
+    assert list(mine) == [1]
+    actions = [e.action for e in project.store.events(reviewer="reviewer1")]
+    assert actions == ["decide", "decide", "undo"]  # nothing overwritten
+
+
+def test_arrows_move_without_deciding(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("right", "right")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 3
+        await pilot.press("left")
+        await pilot.pause()
+        assert screen.query_one(RecordView).record_id == 2
+        await pilot.press("i")
+        await pilot.pause()
+
+    screening(project, script)
+    assert list(votes(project)) == [2]
+
+
+def test_search_key_jumps_to_match(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TextPrompt)
+        await submit(pilot, "mindfulness")
+        assert screen.query_one(RecordView).record_id == 6
+        await pilot.press("slash")
+        await submit(pilot, "R3")
+        assert screen.query_one(RecordView).record_id == 3
+
+    screening(project, script)
+    assert votes(project) == {}
+
+
+def test_help_key_lists_every_key(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        shown = text_of(pilot.app.screen.query_one("#help-text", Static))
+        for word in ("Include", "Exclude", "Maybe", "Note", "Undo", "Next record", "Previous record",
+                     "Search", "Quit"):  # fmt: skip
+            assert word in shown
+        for key in ("i ", "e ", "m ", "n ", "u ", "→", "←", "/", "?"):
+            assert key in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen is screen
+
+    screening(project, script)
+
+
+def test_blinding_never_shows_the_other_reviewers_decision(project: Project) -> None:
+    d.decide(project, 1, "exclude", reviewer="reviewer2", reason="Wrong population", note="secret")
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        assert screen.query_one(RecordView).record_id == 1
+        mine = text_of(screen.query_one("#mine", Static))
+        assert "not decided yet" in mine
+        assert "secret" not in mine and "Wrong population" not in mine
+        assert screen.queue is not None
+        assert all(set(rs.votes) <= {"reviewer1"} for rs in screen.queue.states.values())
+        svg = pilot.app.export_screenshot()
+        assert "secret" not in svg
+
+    screening(project, script)
+
+
+def test_resumes_at_first_undecided_record(project: Project) -> None:
+    d.decide(project, 1, "include", reviewer="reviewer1")
+    d.decide(project, 2, "exclude", reviewer="reviewer1")
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        assert screen.query_one(RecordView).record_id == 3
+        assert "2 decided" in text_of(screen.query_one("#mine-counts", Static))
+        assert "4 to go" in text_of(screen.query_one("#mine-counts", Static))
+        await pilot.press("left")
+        await pilot.pause()
+        assert "exclude" in text_of(screen.query_one("#mine", Static))
+
+    screening(project, script)
+
+
+def test_rule_flag_and_suggested_reason_are_shown(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("right")
+        await pilot.pause()
+        rules = text_of(screen.query_one("#rules", Static))
+        assert "animal-study" in rules
+        assert "Suggested reason: Wrong population" in rules
+        title = screen.query_one(RecordView).parts["title"]
+        assert isinstance(title, Content)
+        kinds = {title.plain[s.start : s.end].lower(): str(s.style) for s in title.spans}
+        assert "error" in kinds["rat"]  # exclusion term
+        assert "success" in kinds["depression"]  # inclusion term
+
+    screening(project, script)
+
+
+def test_full_stage_finished_shows_nothing_left(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        for _ in range(6):
+            await pilot.press("i")
+        await pilot.pause()
+        assert "6 decided" in text_of(screen.query_one("#mine-counts", Static))
+        assert "0 to go" in text_of(screen.query_one("#mine-counts", Static))
+
+    screening(project, script)
+    assert len(votes(project)) == 6
+
+
+def test_unknown_reviewer_is_refused(project: Project) -> None:
+    from screener.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        make_app(project, "mallory", screen="screening")
+
+
+def test_ranking_orders_by_rules_prior_and_shows_score(tmp_path: Path) -> None:
+    from screener.tui.ordering import ruleset
+
+    project = open_review(tmp_path / "ranked", ranking=True)
+    rules = ruleset(project)
+    assert rules is not None
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        assert screen.queue is not None
+        order = screen.queue.ids
+        records = {sr.id: sr.record for sr in project.store.records(order)}
+        scores = [rules.prior_score(records[rid]) for rid in order]
+        assert scores == sorted(scores, reverse=True)  # best first
+        assert order[-1] == 2  # the animal study: exclusion terms and a flag
+        assert screen.query_one(RecordView).record_id == order[0]
+        extra = text_of(screen.query_one("#extra", Static))
+        assert "Relevance" in extra and f"rank 1 of {len(order)}" in extra
+        await pilot.press("i")
+        await settle(pilot)
+        assert screen.query_one(RecordView).record_id == order[1]
+
+    try:
+        screening(project, script)
+    finally:
+        project.close()
