@@ -226,7 +226,7 @@ class Project:
         dups = self.primary_of()
         return [
             rid
-            for rid, _b, kind, *_ in self.store.record_keys()
+            for rid, kind in self.store.record_kinds()
             if rid not in dups and kind != SourceKind.PREVIOUS
         ]
 

@@ -405,6 +405,12 @@ class Store:
                 is not None
             )
 
+    def record_kinds(self) -> list[tuple[int, str]]:
+        """(id, source_kind) of every record: the cheapest full scan."""
+        c = schema.records.c
+        with self.read() as conn:
+            return [(r[0], r[1]) for r in conn.execute(select(c.id, c.source_kind).order_by(c.id))]
+
     def record_keys(self) -> list[tuple[int, int, str, str, str, str]]:
         """(id, batch_id, source_kind, source_id, pmid, doi) for every record: cheap lookups."""
         c = schema.records.c
