@@ -41,3 +41,26 @@ def distinct_pairs(events: Iterable[LinkEvent]) -> set[frozenset[int]]:
         elif ev.action == "link":
             pairs.discard(pair)
     return pairs
+
+
+def direct_links(events: Iterable[LinkEvent]) -> dict[int, LinkEvent]:
+    """duplicate record id → the `link` event that currently holds it (not resolved)."""
+    link: dict[int, LinkEvent] = {}
+    for ev in events:
+        if ev.action == "link":
+            link[ev.record_id] = ev
+        elif ev.action == "unlink":
+            link.pop(ev.record_id, None)
+    return link
+
+
+def unlinked_pairs(events: Iterable[LinkEvent]) -> set[frozenset[int]]:
+    """Pairs whose link was undone (and not linked again): never merged automatically again."""
+    pairs: set[frozenset[int]] = set()
+    for ev in events:
+        pair = frozenset((ev.record_id, ev.other_id))
+        if ev.action == "unlink":
+            pairs.add(pair)
+        elif ev.action == "link":
+            pairs.discard(pair)
+    return pairs
