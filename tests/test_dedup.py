@@ -435,3 +435,30 @@ def test_fixture_flow_on_each_backend(backend_url: str, tmp_path: Path) -> None:
         assert project.primary_of()[em] == pm
     finally:
         project.close()
+
+
+def test_new_records_matching_the_previous_search_are_not_screened_again(
+    make_review, tmp_path
+) -> None:
+    """An update: records already found by the previous search link to it as duplicates."""
+    previous = tmp_path / "previous.ris"
+    previous.write_text(
+        "TY  - JOUR\nTI  - Ketamine and exposure therapy in veterans\nAU  - Quill, R\n"
+        "PY  - 2019\nDO  - 10.5555/prev.1\nER  - \n",
+        encoding="utf-8",
+    )
+    update = tmp_path / "update.ris"
+    update.write_text(
+        "TY  - JOUR\nTI  - KETAMINE AND EXPOSURE THERAPY IN VETERANS.\nAU  - Quill R.\n"
+        "PY  - 2019\nDO  - https://doi.org/10.5555/PREV.1\nER  - \n"
+        "TY  - JOUR\nTI  - A genuinely new trial of ketamine with CBT\nAU  - Marsh, T\n"
+        "PY  - 2023\nER  - \n",
+        encoding="utf-8",
+    )
+    project = make_review()
+    project.import_file(previous, label="Previous search", kind="previous")
+    project.import_file(update, label="Embase")
+    assert project.primary_of() == {2: 1}
+    assert [sr.record.title for sr in project.screenable()] == [
+        "A genuinely new trial of ketamine with CBT"
+    ]

@@ -110,7 +110,11 @@ def thresholds(project: Any, threshold: float | None) -> tuple[float, float]:
 
 
 def load_items(store: Store) -> list[Item]:
-    """Every record that takes part in deduplication (not those of previous reviews)."""
+    """Every record that takes part in deduplication, a previous review's search included.
+
+    A new record that matches a record of the previous search is linked to it (the previous
+    record is made the primary), so it is counted as a duplicate and never screened again.
+    """
     c = schema.records.c
     query = select(
         c.id, c.source_kind, c.database, c.title, c.authors, c.year, c.journal, c.volume,
@@ -119,8 +123,6 @@ def load_items(store: Store) -> list[Item]:
     items: list[Item] = []
     with store.read() as conn:
         for row in conn.execute(query):
-            if row.source_kind == SourceKind.PREVIOUS:
-                continue
             authors = json.loads(row.authors) if row.authors and row.authors != "[]" else []
             items.append(
                 Item(
@@ -345,7 +347,8 @@ def _plan_links(
         if len(subgroups) < 2:
             continue
         existing = [p for p, ms in subgroups.items() if len(ms) > 1]
-        pool = existing or list(subgroups)
+        previous = [p for p in subgroups if recs[p].source_kind == SourceKind.PREVIOUS]
+        pool = previous or existing or list(subgroups)
         primary = max(pool, key=lambda p: (len(subgroups[p]), completeness(recs[p])))
         sub_of = {rid: p for p, ms in subgroups.items() for rid in ms}
         donors = [recs[rid] for rid in ids if rid != primary]
