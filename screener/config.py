@@ -98,6 +98,7 @@ class Config:
     sources: tuple[SourceSettings, ...] = ()
     blinding: bool = True
     maybe_to_full_text: bool = True
+    durability: str = "full"
     criteria: dict[str, Any] = field(default_factory=dict)
     highlight: dict[str, Any] = field(default_factory=dict)
     rules: tuple[dict[str, Any], ...] = ()
@@ -181,7 +182,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     review = _expect(data.get("review", {}), dict, "review", p, "a table")
     _unknown(
         review,
-        {"name", "title", "store", "blinding", "maybe_to_full_text", "question"},
+        {"name", "title", "store", "blinding", "maybe_to_full_text", "question", "durability"},
         "review.",
         p,
     )
@@ -194,6 +195,15 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         p,
         "true or false",
     )
+
+    durability = review.get("durability", "full")
+    if durability not in ("full", "normal"):
+        raise ConfigError(
+            f"must be 'full' (every decision survives a power cut) or 'normal' (survives a "
+            f"crash or kill; faster), not {durability!r}",
+            key="review.durability",
+            path=p,
+        )
 
     raw_reviewers = _expect(data.get("reviewers", []), list, "reviewers", p, "a list of tables")
     reviewers: list[Reviewer] = []
@@ -323,6 +333,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         sources=tuple(sources),
         blinding=blinding,
         maybe_to_full_text=maybe_ft,
+        durability=durability,
         criteria=data.get("criteria", {}),
         highlight=data.get("highlight", {}),
         rules=tuple(rules),

@@ -63,7 +63,7 @@ class Project:
     @classmethod
     def open(cls, config_path: Path, *, build: bool = True) -> Project:
         config = load_config(config_path)
-        store = open_store(config.store_url)
+        store = open_store(config.store_url, synchronous=config.durability.upper())
         project = cls(config, store)
         if build and project.store.count_records() == 0 and not project.store.batches():
             project.build_from_config()
