@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from screener.project import Project
+from tests.pg import StoreUrls, backend_url, store_url  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -39,19 +40,26 @@ def write_config(folder: Path, extra: str = "", *, store: str | None = None) -> 
 
 @pytest.fixture
 def make_review(tmp_path: Path) -> Iterator[Callable[..., Project]]:
-    """Build a review (config + store) in a fresh folder; closed after the test."""
+    """Build a review (config + store) in a fresh folder; closed after the test.
+
+    The store is SQLite, or a fresh PostgreSQL database per review when
+    SCREENER_TEST_BACKEND=postgresql (the PostgreSQL leg of CI).
+    """
     opened: list[Project] = []
+    urls = StoreUrls(tmp_path)
 
     def make(extra: str = "", *, name: str = "review") -> Project:
         folder = tmp_path / name
         folder.mkdir()
-        project = Project.open(write_config(folder, extra))
+        url = urls.new() if urls.backend == "postgresql" else None
+        project = Project.open(write_config(folder, extra, store=url))
         opened.append(project)
         return project
 
     yield make
     for p in opened:
         p.close()
+    urls.cleanup()
 
 
 @pytest.fixture

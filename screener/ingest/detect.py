@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from typing import TextIO
 from pathlib import Path
+from typing import TextIO
 
 from screener.errors import ImportFormatError
 from screener.ingest.medline import read_medline
@@ -70,6 +70,11 @@ def read_file(path: str | Path) -> ImportResult:
                 name, line, "binary content (NUL byte): not a bibliographic export"
             )
         text, encoding = decode(data)
+        if "\x00" in text:  # a NUL character in UTF-16 text: binary too (and PostgreSQL refuses it)
+            line = text.count("\n", 0, text.index("\x00")) + 1
+            raise ImportFormatError(
+                name, line, "binary content (NUL character): not a bibliographic export"
+            )
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     fmt = detect(data, text)
     if fmt == "ris":
