@@ -67,7 +67,18 @@ def test_prisma_numbers_through_the_cli(kap_review: Path) -> None:
 
 
 def test_included_records_carry_the_papers_dois(kap_review: Path) -> None:
-    cli(kap_review, "export", "--status", "included", "--format", "csv", "-o", "included.csv")
+    cli(
+        kap_review,
+        "export",
+        "--status",
+        "included",
+        "--as",
+        "KL",
+        "--format",
+        "csv",
+        "-o",
+        "included.csv",
+    )
     rows = list(csv.DictReader((kap_review / "included.csv").open(encoding="utf-8")))
     assert {r["doi"] for r in rows} == PAPER_DOIS
 

@@ -264,3 +264,19 @@ def test_cohen_adhd_dual_review_flow(review: Project, tmp_path: Path) -> None:
     b_inc = sum((1 - int(r[ta])) if i in flip else int(r[ta]) for i, r in enumerate(rows))
     pe = (a_inc / n) * (b_inc / n) + (1 - a_inc / n) * (1 - b_inc / n)
     assert overall.kappa == pytest.approx((agree / n - pe) / (1 - pe), abs=1e-3)
+
+
+def test_export_hides_outcomes_from_blinded_reviewers(loaded: Project, tmp_path: Path) -> None:
+    from screener.export.records import export_records
+
+    decide(loaded, "R1", "include", reviewer="reviewer1")
+    decide(loaded, "R1", "exclude", reviewer="reviewer2")
+    out = tmp_path / "all.csv"
+    export_records(loaded, out, fmt="csv", stage=None, status="all", viewer="reviewer1")
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["title_abstract"] for r in rows] == ["", "", ""]
+    with pytest.raises(PermissionDenied):
+        export_records(loaded, out, fmt="csv", stage=None, status="conflict", viewer="reviewer1")
+    export_records(loaded, out, fmt="csv", stage=None, status="all", viewer="senior")
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["title_abstract"] for r in rows] == ["conflict", "pending", "pending"]

@@ -70,6 +70,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--status", default="all", help=f"one of: {', '.join(sorted(STATUSES))}")
     p.add_argument("--format", choices=["ris", "csv"], required=True)
     p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument(
+        "--as",
+        dest="viewer",
+        help="who is asking; outcomes are exported only for a senior while blinded",
+    )
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -182,7 +187,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     project = c.project(args)
     n = export_records(
-        project, args.output, fmt=args.format, stage=c.stage_of(args), status=args.status
+        project,
+        args.output,
+        fmt=args.format,
+        stage=c.stage_of(args),
+        status=args.status,
+        viewer=args.viewer,
     )
     c.out(f"wrote {n} records to {args.output}")
     return 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import rispy
 
-from screener.errors import ScreenerError
+from screener.errors import PermissionDenied, ScreenerError
 from screener.export.safe import safe_cell
 from screener.model import Outcome, Stage
 from screener.project import Project
@@ -119,9 +119,29 @@ def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
 
 
 def export_records(
-    project: Project, path: Path, *, fmt: str, stage: Stage | None, status: str
+    project: Project,
+    path: Path,
+    *,
+    fmt: str,
+    stage: Stage | None,
+    status: str,
+    viewer: str | None = None,
 ) -> int:
+    """Write records; outcomes (columns and status filters) only to whom blinding allows.
+
+    While blinding is on, a record's outcome (e.g. `conflict`) would tell a reviewer what
+    the other reviewer decided, so outcomes are exported only for a senior (`viewer`).
+    """
+    reveal = not project.config.blinding
+    if viewer is not None:
+        reveal = reveal or project.reviewer(viewer).is_senior
+    if not reveal and status != "all":
+        raise PermissionDenied(
+            "while blinding is on, only a senior may export by outcome: add --as SENIOR"
+        )
     records, outcomes = _select(project, stage, status)
+    if not reveal:
+        outcomes = {"title_abstract": {}, "full_text": {}}
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
