@@ -57,6 +57,7 @@ class Project:
         self.store = store
         self._primary: dict[int, int] = {}
         self._links_head: int | None = -1
+        self._states: dict[Stage, tuple[tuple[int | None, int | None], dict[int, RecordStage]]] = {}
 
     # -- opening ------------------------------------------------------------------------
 
@@ -233,9 +234,20 @@ class Project:
     # -- derived state ------------------------------------------------------------------
 
     def states(self, stage: Stage) -> dict[int, RecordStage]:
-        """Per primary record: its replayed state at `stage`."""
-        replayed = replay(self.store.events(stage=stage), self.primary_of())
-        return {rid: rs for (rid, _s), rs in replayed.items()}
+        """Per primary record: its replayed state at `stage`.
+
+        Derived from the log every time it changes; the replay is reused while neither the
+        event log nor the link log has grown (another process may append to either).
+        """
+        primary = self.primary_of()
+        key = (self.store.last_event_id(), self._links_head)
+        cached = self._states.get(stage)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        replayed = replay(self.store.events(stage=stage), primary)
+        result = {rid: rs for (rid, _s), rs in replayed.items()}
+        self._states[stage] = (key, result)
+        return result
 
     def outcomes(self, stage: Stage) -> dict[int, Outcome]:
         """Outcome of every record that is at `stage` (auto-excluded records are not)."""

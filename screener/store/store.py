@@ -519,6 +519,10 @@ class Store:
             for start in range(0, len(stamped), 5000):
                 conn.execute(insert(schema.links), stamped[start : start + 5000])
 
+    def last_event_id(self) -> int | None:
+        with self.read() as conn:
+            return conn.execute(select(func.max(schema.events.c.id))).scalar()
+
     def last_link_id(self) -> int | None:
         with self.read() as conn:
             return conn.execute(select(func.max(schema.links.c.id))).scalar()
