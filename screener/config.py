@@ -276,7 +276,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     ):
         key = f"decision_files[{i}]"
         _expect(entry, dict, key, p, "a table")
-        allowed = {
+        allowed_keys = {
             "file",
             "reviewer",
             "stage",
@@ -286,7 +286,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             "reason_column",
             "note_column",
         }
-        _unknown(entry, allowed, f"{key}.", p)
+        _unknown(entry, allowed_keys, f"{key}.", p)
         if entry.get("reviewer") not in names:
             raise ConfigError(
                 f"{entry.get('reviewer')!r} is not a reviewer of this review",

@@ -146,8 +146,8 @@ def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
         head_text = decode(head)[0].replace("\r\n", "\n")
     if head_text is None or detect(head, head_text) != "ris" or p.stat().st_size <= _HEAD:
         result = read_file(p)
-        records, result.records = result.records, []
-        return result, _counting(iter(records), result)
+        loaded, result.records = result.records, []
+        return result, _counting(iter(loaded), result)
     codec, nul_line = _scan_encoding(p)
     if nul_line:
         raise ImportFormatError(

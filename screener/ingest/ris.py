@@ -48,7 +48,7 @@ class TolerantRisParser(RisParser):
     """
 
     def __init__(self) -> None:
-        super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})  # type: ignore[arg-type]
+        super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})
         self.preamble_lines = 0
         self.start_lines: list[int] = []
 
@@ -69,6 +69,7 @@ class TolerantRisParser(RisParser):
         start = 0
         last: list[str] | None = None
         parse_line = self.parse_line
+        tag: str | None
         for number, line in enumerate(lines, start=1):
             if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
                 tag, content = line[:2], line[6:].strip()

@@ -127,6 +127,11 @@ class LinkEvent:
     detail: dict[str, Any]
 
 
+def _new_id(result: Any) -> int:
+    """The primary key an INSERT created."""
+    return int(result.inserted_primary_key[0])
+
+
 def _dumps(value: Any) -> str:
     """JSON text of a record field (orjson: the import's hot path serialises three per record)."""
     return orjson.dumps(value).decode("utf-8")
@@ -317,7 +322,7 @@ class Store:
         """
         kind = str(source_kind)
         with self.write() as conn:
-            batch_id = int(
+            batch_id = _new_id(
                 conn.execute(
                     insert(schema.batches).values(
                         path=path,
@@ -332,7 +337,7 @@ class Store:
                         n_skipped=0,
                         report="{}",
                     )
-                ).inserted_primary_key[0]
+                )
             )
             stored = 0
             chunk: list[Record] = []
@@ -420,7 +425,7 @@ class Store:
             rows = conn.execute(
                 select(c.id, c.batch_id, c.source_kind, c.source_id, c.pmid, c.doi).order_by(c.id)
             ).all()
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
     def update_record_fields(self, record_id: int, fields: dict[str, Any]) -> None:
         """Fill fields a primary inherits from its duplicates (the raw import is untouched)."""
@@ -456,9 +461,9 @@ class Store:
             "context": json.dumps(context or {}, ensure_ascii=False),
         }
         if conn is not None:
-            return int(conn.execute(insert(schema.events).values(**row)).inserted_primary_key[0])
+            return _new_id(conn.execute(insert(schema.events).values(**row)))
         with self.write() as c:
-            return int(c.execute(insert(schema.events).values(**row)).inserted_primary_key[0])
+            return _new_id(c.execute(insert(schema.events).values(**row)))
 
     def append_events(self, rows: Sequence[dict[str, Any]]) -> None:
         """Append many events in one transaction (all or nothing)."""
