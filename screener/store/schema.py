@@ -71,9 +71,8 @@ records = Table(
     Column("url", Text, nullable=False),
     Column("raw", Text, nullable=False),
 )
-Index("ix_records_doi", records.c.doi)
-Index("ix_records_pmid", records.c.pmid)
-Index("ix_records_source_id", records.c.source_id)
+# No indexes on doi/pmid/source_id: lookups by them load all keys once (IdIndex, dedup),
+# and every index costs time on each of an import's inserts.
 
 # Append-only log of every screening action: decisions, undos, resolutions, retrievals.
 events = Table(
