@@ -182,7 +182,7 @@ def test_engine_corruption_is_reported(review: Path, tmp_path: Path) -> None:
         conn.execute("PRAGMA journal_mode=DELETE")
         page = conn.execute("PRAGMA page_size").fetchone()[0]
         root = conn.execute(
-            "SELECT rootpage FROM sqlite_master WHERE name='ix_records_doi'"
+            "SELECT rootpage FROM sqlite_master WHERE name='ix_records_batch_id'"
         ).fetchone()[0]
     data = bytearray(db.read_bytes())
     start = (root - 1) * page
