@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from screener.cli import common as c
 from screener.export.records import STATUSES, export_records
@@ -103,10 +104,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     i.set_defaults(func=cmd_decisions_import)
 
 
-def cmd_decide(args: argparse.Namespace) -> int:
-    project = c.project(args)
-    d.decide(
-        project,
+def _record(args: argparse.Namespace, action: Any) -> None:
+    action(
+        c.project(args),
         args.record,
         args.decision,
         reviewer=args.reviewer,
@@ -114,6 +114,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
         reason=args.reason,
         note=args.note,
     )
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    _record(args, d.decide)
     c.out(f"{args.record}: {args.decision} by {args.reviewer} ({args.stage})")
     return 0
 
@@ -151,16 +155,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    project = c.project(args)
-    d.resolve(
-        project,
-        args.record,
-        args.decision,
-        reviewer=args.reviewer,
-        stage=Stage(args.stage),
-        reason=args.reason,
-        note=args.note,
-    )
+    _record(args, d.resolve)
     c.out(f"{args.record}: resolved as {args.decision} by {args.reviewer}")
     return 0
 

@@ -71,19 +71,33 @@ def decide(
 ) -> int:
     """Append a reviewer's decision; a later one supersedes it, the old one stays."""
     who = project.reviewer(reviewer)
-    if who.is_senior and project.config.blinding:
-        # A senior may screen too, but then they are one of the independent reviewers.
-        pass
+    return _append(project, who.name, record, decision, stage, reason, note, DECIDE, context)
+
+
+def _append(
+    project: Project,
+    who: str,
+    record: str | int,
+    decision: Decision | str,
+    stage: Stage,
+    reason: str,
+    note: str,
+    action: str,
+    context: dict[str, Any] | None = None,
+) -> int:
+    """Validate a decision or resolution and append it to the log."""
     rid = record if isinstance(record, int) else project.resolve_id(record)
     d = parse_decision(decision) if isinstance(decision, str) else decision
+    if action == RESOLVE and d is Decision.MAYBE:
+        raise ScreenerError("a resolution must be include or exclude")
     if stage is Stage.FULL_TEXT:
         project.check_stage_open([rid], stage)
     reason = check_reason(project, stage, d, reason)
     return project.store.append_event(
         record_id=rid,
         stage=stage,
-        reviewer=who.name,
-        action=DECIDE,
+        reviewer=who,
+        action=action,
         decision=d,
         reason=reason,
         note=note,
@@ -124,22 +138,7 @@ def resolve(
 ) -> int:
     """The senior's decision on a record; it settles the record's outcome at the stage."""
     who = project.senior(reviewer)
-    rid = record if isinstance(record, int) else project.resolve_id(record)
-    d = parse_decision(decision) if isinstance(decision, str) else decision
-    if d is Decision.MAYBE:
-        raise ScreenerError("a resolution must be include or exclude")
-    if stage is Stage.FULL_TEXT:
-        project.check_stage_open([rid], stage)
-    reason = check_reason(project, stage, d, reason)
-    return project.store.append_event(
-        record_id=rid,
-        stage=stage,
-        reviewer=who.name,
-        action=RESOLVE,
-        decision=d,
-        reason=reason,
-        note=note,
-    )
+    return _append(project, who.name, record, decision, stage, reason, note, RESOLVE)
 
 
 def mark_retrieval(
