@@ -47,7 +47,7 @@ def cold_start(project: Project, candidates: Sequence[int]) -> Ranked:
 
 def _backend() -> Ranker | None:
     try:
-        module = importlib.import_module("screener.ranking")
+        module = importlib.import_module("screener.ranking.live")
     except ImportError:
         return None
     ranker = getattr(module, "rank_records", None)
@@ -63,3 +63,14 @@ def rank(
     if backend is not None and labels == {True, False}:
         return backend(project, stage, candidates, decisions)
     return cold_start(project, candidates)
+
+
+def stopping(queue: Any) -> str:
+    """The stopping-rule line for the reviewer's own decisions (empty before any)."""
+    try:
+        from screener.ranking.progress import stopping_status
+    except ImportError:
+        return ""
+    votes = sorted(queue.mine.values(), key=lambda v: v.event_id)
+    status = stopping_status([int(v.includes) for v in votes], len(queue.ids))
+    return status.line() if status else ""

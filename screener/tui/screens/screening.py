@@ -55,6 +55,7 @@ class ScreeningScreen(BaseScreen):
         super().__init__()
         self.queue = queue
         self.stage_line = ""
+        self.stopping_line = ""
         self.shown: Shown | None = None
         self._since_rank = 0
         self._totals_timer: Timer | None = None
@@ -102,7 +103,9 @@ class ScreeningScreen(BaseScreen):
 
     def refresh_counts(self) -> None:
         assert self.queue is not None
-        self.query_one(ScreeningProgress).show(self.queue.counts(), self.stage_line)
+        self.query_one(ScreeningProgress).show(
+            self.queue.counts(), self.stage_line, self.stopping_line
+        )
 
     @work(thread=True, exclusive=True, group="stage-totals")
     def load_stage_totals(self) -> None:
@@ -124,7 +127,9 @@ class ScreeningScreen(BaseScreen):
         assert self.queue is not None
         q = self.queue
         ranked = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+        status = ordering.stopping(q)
         if not get_current_worker().is_cancelled:
+            self.stopping_line = status
             self.app.call_from_thread(self._reordered, ranked)
 
     def _reordered(self, ranked: list[tuple[int, float]]) -> None:

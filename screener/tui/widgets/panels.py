@@ -111,11 +111,12 @@ class ScreeningProgress(Vertical):
     def on_mount(self) -> None:
         self.border_title = "Progress"
 
-    def show(self, counts: Counts, stage_line: str) -> None:
+    def show(self, counts: Counts, stage_line: str, stopping_line: str = "") -> None:
         by = ", ".join(f"{v} {k}" for k, v in sorted(counts.by_decision.items()))
         show(self.query_one("#mine-counts", Static), join([
             ("Mine: ", "dim"), (f"{counts.decided:,} decided", "bold"), " · ",
             (f"{counts.to_go:,} to go", "bold"), "\n", (by or "nothing decided yet", "dim"), "\n",
             bar(counts.decided, counts.total),
         ]))  # fmt: skip
-        show(self.query_one("#stage-counts", Static), plain(stage_line, "dim"))
+        lines = f"{stage_line}\n{stopping_line}" if stopping_line else stage_line
+        show(self.query_one("#stage-counts", Static), plain(lines, "dim"))
