@@ -188,3 +188,21 @@ def test_shared_screening_csvs_yield_every_row() -> None:
             assert sum(bool(r.pmid) for r in result.records) == rows["pubmedID"].notna().sum()
         if "year" in rows:
             assert sum(r.year is not None for r in result.records) == rows["year"].notna().sum()
+
+
+def test_store_keeps_raw_fields_losslessly(review) -> None:
+    """What the store gives back is exactly what the reader parsed, field by field."""
+    for name in ("embase_bom.ris", "multiline_no_er.ris", "tag_variants.ris"):
+        parsed = read_file(RIS / name).records
+        review.import_file(RIS / name, dedup=False)
+        stored = [
+            sr.record for sr in review.store.records() if sr.record.source_file.endswith(name)
+        ]
+        assert [r.raw for r in stored] == [r.raw for r in parsed]
+        assert [(r.title, r.abstract) for r in stored] == [(r.title, r.abstract) for r in parsed]
+    pubmed = FIXTURES / "medline" / "pubmed.nbib"
+    review.import_file(pubmed, dedup=False)
+    stored = [
+        sr.record.raw for sr in review.store.records() if sr.record.source_file.endswith("nbib")
+    ]
+    assert stored == [r.raw for r in read_file(pubmed).records]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,13 +171,17 @@ def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
 
 def _lines(fh: TextIO, size: int = 1 << 22) -> Iterator[str]:
     """The lines of a text stream, read in large blocks (much faster than line by line)."""
+    return itertools.chain.from_iterable(_blocks(fh, size))
+
+
+def _blocks(fh: TextIO, size: int) -> Iterator[list[str]]:
     rest = ""
     while block := fh.read(size):
         lines = (rest + block).split("\n")
         rest = lines.pop()
-        yield from lines
+        yield lines
     if rest:
-        yield rest
+        yield [rest]
 
 
 def _counting(records: Iterator[Record], result: ImportResult) -> Iterator[Record]:

@@ -9,6 +9,7 @@ each record starts is known for error messages.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,6 +22,16 @@ from screener.model import Record
 START_RE = re.compile(r"^\s*(?:\d+\.\s*)?TY\s{1,2}-", re.MULTILINE)
 _LOOSE_TAG_RE = re.compile(r"^\s*(?:\d+\.\s*)?([A-Z][A-Z0-9])\s{1,2}-(?:\s(.*))?$")
 _OVID_NUMBER_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*$")
+
+
+# Every well-formed RIS tag: an upper-case letter, then an upper-case letter or a digit.
+_TAGS = frozenset(
+    a + b for a in string.ascii_uppercase for b in string.ascii_uppercase + string.digits
+)
+
+
+# Where exporters put a DOI, most specific first (Embase: L2 as a dx.doi.org link).
+_DOI_TAGS = ("DO", "DI", "L3", "L2", "UR", "M3", "N1")
 
 
 class _EveryTag(dict[str, str]):
@@ -70,9 +81,11 @@ class TolerantRisParser(RisParser):
         last: list[str] | None = None
         parse_line = self.parse_line
         tag: str | None
+        tags = _TAGS
         for number, line in enumerate(lines, start=1):
-            if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
-                tag, content = line[:2], line[6:].strip()
+            tag = line[:2]
+            if tag in tags and line[2:5] == "  -":
+                content = line[6:].strip()
             elif not line or line.isspace():
                 continue
             else:
@@ -156,8 +169,11 @@ def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list
     start, end = _first(raw, "SP"), _first(raw, "EP")
     pages = f"{start}-{end}" if start and end and "-" not in start else start
     doi = ""
-    for value in _all(raw, "DO", "DI", "L3", "L2", "UR", "M3", "N1"):
-        doi = normalise_doi(value)
+    for tag in _DOI_TAGS:
+        for value in raw.get(tag, ()):
+            doi = normalise_doi(value)
+            if doi:
+                break
         if doi:
             break
     accession = _first(raw, "U2", "AN")

@@ -138,6 +138,42 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
+# In the stored raw fields, a value identical to the record's (non-empty) title or abstract
+# column is kept once, in the column: `raw[SAME]` maps the field to the column it equals.
+# This halves what an import writes. Those columns are only ever filled when empty (dedup
+# inheritance), never changed once set, so the reference stays exact.
+SAME = "\u0000same"
+_SHARED_COLUMNS = ("abstract", "title")
+
+
+def _compact_raw(rec: Record) -> dict[str, Any]:
+    raw = rec.raw
+    same: dict[str, str] = {}
+    for key, value in raw.items():
+        single = value[0] if isinstance(value, list) and len(value) == 1 else None
+        if isinstance(single, str) and single:
+            for column in _SHARED_COLUMNS:
+                if single == getattr(rec, column):
+                    same[key] = column
+                    break
+    if not same:
+        return raw
+    compact: dict[str, Any] = {k: v for k, v in raw.items() if k not in same}
+    compact[SAME] = same
+    return compact
+
+
+def _expand_raw(raw: dict[str, Any], rec: Record) -> dict[str, Any]:
+    same = raw.pop(SAME, None)
+    if same:
+        for key, column in same.items():
+            raw[key] = [getattr(rec, column)]
+    return raw
+
+
+_EXTRA_COLUMNS = ("batch_id", "position", "source_kind", "authors", "keywords", "raw")
+
+
 def _record_row(rec: Record, batch_id: int, position: int, kind: str) -> dict[str, Any]:
     row = {f: getattr(rec, f) for f in _RECORD_FIELDS}
     row.update(
@@ -146,7 +182,7 @@ def _record_row(rec: Record, batch_id: int, position: int, kind: str) -> dict[st
         source_kind=kind,
         authors=_dumps(rec.authors),
         keywords=_dumps(rec.keywords),
-        raw=_dumps(rec.raw),
+        raw=_dumps(_compact_raw(rec)),
     )
     return row
 
@@ -156,7 +192,7 @@ def _row_record(row: Any) -> StoredRecord:
     rec = Record(**{f: m[f] for f in _RECORD_FIELDS})
     rec.authors = orjson.loads(m["authors"])
     rec.keywords = orjson.loads(m["keywords"])
-    rec.raw = orjson.loads(m["raw"])
+    rec.raw = _expand_raw(orjson.loads(m["raw"]), rec)
     return StoredRecord(m["id"], m["batch_id"], m["source_kind"], rec)
 
 
@@ -369,16 +405,29 @@ class Store:
         self, conn: Connection, chunk: Sequence[Record], batch_id: int, kind: str, offset: int
     ) -> None:
         """Bulk insert; on SQLite straight through the driver's executemany (5x faster)."""
-        if chunk:
+        if not chunk:
+            return
+        if self.is_sqlite:
+            cols = [*_RECORD_FIELDS, *_EXTRA_COLUMNS]
+            sql = f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+            conn.exec_driver_sql(
+                sql,
+                [
+                    (
+                        *(getattr(r, f) for f in _RECORD_FIELDS),
+                        batch_id,
+                        offset + i,
+                        kind,
+                        _dumps(r.authors),
+                        _dumps(r.keywords),
+                        _dumps(_compact_raw(r)),
+                    )
+                    for i, r in enumerate(chunk)
+                ],
+            )
+        else:
             rows = [_record_row(r, batch_id, offset + i, kind) for i, r in enumerate(chunk)]
-            if self.is_sqlite:
-                cols = list(rows[0])
-                sql = (
-                    f"INSERT INTO records ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-                )
-                conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
-            else:
-                conn.execute(insert(schema.records), rows)
+            conn.execute(insert(schema.records), rows)
 
     def count_records(self) -> int:
         with self.read() as conn:
