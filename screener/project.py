@@ -176,10 +176,9 @@ class Project:
         return apply_exclusion_rules(self)
 
     def run_dedup(self, threshold: float | None = None) -> Any:
-        try:
-            from screener.dedup.run import deduplicate
-        except ImportError:  # dedup engine not installed in this build
-            return None
+        """Find and link duplicates (see screener/dedup/run.py); imported here: rapidfuzz."""
+        from screener.dedup.run import deduplicate
+
         return deduplicate(self, threshold=threshold)
 
     # -- lookups ------------------------------------------------------------------------

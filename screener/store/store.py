@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from screener.errors import StoreError
@@ -660,23 +659,15 @@ def open_store(url: str, *, create: bool = True, synchronous: str = "FULL") -> S
     return store
 
 
-def backup_file(path: Path, suffix: str) -> Path:
-    target = path.with_name(path.name + suffix)
-    shutil.copy2(path, target)
-    return target
-
-
 __all__ = [
     "Batch",
     "Event",
     "LinkEvent",
     "Store",
     "StoredRecord",
-    "asdict",
     "file_sha256",
     "now",
     "open_store",
     "parse_project_id",
     "project_id",
-    "text",
 ]
