@@ -190,10 +190,8 @@ def step_ordering(folder: Path) -> dict[str, Any]:
 
     project = Project.open(folder / "config.toml")
     ids = project.screenable_ids()
-    try:
-        from screener.tui.ordering import cold_start
-    except ImportError:
-        return {"skipped": "no ordering module"}
+    from screener.ranking.live import cold_start
+
     ranked = cold_start(project, ids)
     return {"ranked": len(ranked)}
 

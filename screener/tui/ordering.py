@@ -1,59 +1,37 @@
-"""The screening order when ranking is on.
+"""The screening order when ranking is on: the screen's thin view of `screener.ranking.live`.
 
-`rank(project, stage, candidates, decisions)` returns the candidates best first with a
-relevance score. `decisions` are the reviewer's OWN current decisions (never another
-reviewer's: a model trained on them would leak blinded votes). Once the reviewer has decided
-both an include and an exclude, `screener.ranking.live.rank_records` orders them; before
-that, the cold start orders by the rules' prior score. No textual import here.
+`rank(project, stage, candidates, decisions)` returns a `LiveRanking`. `decisions` are the
+reviewer's OWN current decisions (never another reviewer's: a model trained on them would
+leak blinded votes). The ranking package loads scikit-learn, so it is imported on first use,
+not when the app starts. No textual import here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from screener.model import Decision, Stage
 from screener.project import Project
 
-Ranked = list[tuple[int, float]]
-Ranker = Callable[[Project, Stage, Sequence[int], Mapping[int, Decision]], Ranked]
+if TYPE_CHECKING:
+    from screener.ranking.live import LiveRanking
 
 
 def ruleset(project: Project) -> Any:
-    """The project's RuleSet."""
+    """The review's RuleSet (its rules and highlight terms)."""
     from screener.rules import load_rules
 
     return load_rules(list(project.config.rules), dict(project.config.highlight))
 
 
-def cold_start(project: Project, candidates: Sequence[int]) -> Ranked:
-    """Order by RuleSet.prior_score (ties in project id order)."""
-    rules = ruleset(project)
-    scores: dict[int, float] = {}
-    chunk = 2000
-    for start in range(0, len(candidates), chunk):
-        for sr in project.store.records(candidates[start : start + chunk]):
-            scores[sr.id] = float(rules.prior_score(sr.record))
-    position = {rid: i for i, rid in enumerate(candidates)}
-    return sorted(((rid, scores.get(rid, 0.0)) for rid in candidates),
-                  key=lambda p: (-p[1], position[p[0]]))  # fmt: skip
-
-
-def _backend() -> Ranker:
-    """The ranking model (imported on first use: scikit-learn takes a second to load)."""
-    from screener.ranking.live import rank_records
-
-    return rank_records
-
-
 def rank(
     project: Project, stage: Stage, candidates: Sequence[int], decisions: Mapping[int, Decision]
-) -> Ranked:
+) -> LiveRanking:
     """Candidates best first, with scores; learns only from the reviewer's own decisions."""
-    labels = {d is not Decision.EXCLUDE for d in decisions.values()}
-    if labels == {True, False}:
-        return _backend()(project, stage, candidates, decisions)
-    return cold_start(project, candidates)
+    from screener.ranking.live import live_ranking
+
+    return live_ranking(project, stage, candidates, decisions)
 
 
 def stopping(queue: Any) -> str:

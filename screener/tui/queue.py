@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
 
@@ -32,6 +33,9 @@ from screener.screening.state import (
 )
 from screener.store import schema
 from screener.store.store import StoredRecord
+
+if TYPE_CHECKING:  # the ranking package loads scikit-learn: not at the app's start
+    from screener.ranking.live import LiveRanking
 
 WINDOW = 24  # records fetched ahead of the current one in one query
 CACHE = 512  # records kept in memory
@@ -124,6 +128,7 @@ class ScreeningQueue:
         self.position = 0
         self.history: list[int] = []  # records decided this session, for `undo`
         self.scores: dict[int, float] = {}
+        self.ranking: LiveRanking | None = None
         self._cache: OrderedDict[int, StoredRecord] = OrderedDict()
         primary = project.primary_of()
         self._dups: dict[int, list[int]] = {}
@@ -199,8 +204,14 @@ class ScreeningQueue:
         self.position = i
         return True
 
-    def reorder(self, ranked: Sequence[tuple[int, float]]) -> None:
-        """Adopt a new order (best first); the record on screen stays on screen."""
+    def reorder(
+        self, ranked: Sequence[tuple[int, float]], ranking: LiveRanking | None = None
+    ) -> None:
+        """Adopt a new order (best first); the record on screen stays on screen.
+
+        `ranking` is what produced the order: its model is logged with each decision.
+        """
+        self.ranking = ranking
         keep = self.current
         known = set(self.index)
         order = [rid for rid, _ in ranked if rid in known]
@@ -276,6 +287,21 @@ class ScreeningQueue:
         """The reviewer's own current decisions: what a ranking model may learn from."""
         return {rid: vote.decision for rid, vote in self.mine.items()}
 
+    def model_can_learn_now(self) -> bool:
+        """The order is not yet a model's, but the reviewer has an include and an exclude."""
+        if self.ranking is not None and self.ranking.learned:
+            return False
+        labels = {vote.includes for vote in self.mine.values()}
+        return labels == {True, False}
+
+    def ranking_context(self, rid: int) -> dict[str, Any] | None:
+        """What ranked the record on screen, logged with the decision made on it."""
+        r = self.ranking
+        if r is None:
+            return None
+        return {"ranking": {"model": r.model, "params": r.params, "learned_from": r.learned_from,
+                            "rank": self.index[rid] + 1, "score": self.scores.get(rid)}}  # fmt: skip
+
     # -- actions (each one is one event in the store, committed before returning) --------
 
     def _rs(self, rid: int) -> RecordStage:
@@ -291,13 +317,14 @@ class ScreeningQueue:
         reason = d.check_reason(self.project, self.stage, decision, reason)
         event_id = d.decide(
             self.project, rid, decision, reviewer=self.reviewer.name, stage=self.stage,
-            reason=reason, note=note,
+            reason=reason, note=note, context=self.ranking_context(rid),
         )  # fmt: skip
         vote = Vote(self.reviewer.name, decision, reason, note, event_id, "", rid)
         self._rs(rid).stacks.setdefault(self.reviewer.name, []).append(vote)
         self._sync(rid)
         self.history.append(rid)
-        self.position = self.next_undecided(self.position)
+        # Ranked: the best open record comes next; in id order, the next one after this.
+        self.position = self.next_undecided(0 if self.scores else self.position)
         return rid
 
     def undo(self) -> int | None:

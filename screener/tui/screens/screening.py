@@ -6,7 +6,7 @@ pressed; the next record is already in memory (the queue fetches a window ahead)
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,6 +25,9 @@ from screener.tui.screens.modals import ReasonPicker, TextPrompt
 from screener.tui.search import search_ids
 from screener.tui.widgets.panels import DecisionPanel, ScreeningProgress
 from screener.tui.widgets.record import RecordView
+
+if TYPE_CHECKING:
+    from screener.ranking.live import LiveRanking
 
 STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
 RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
@@ -123,18 +126,30 @@ class ScreeningScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="rank")
     def rank(self) -> None:
-        """Ranking reads every candidate's text: off the loop; the order swaps in after."""
+        """Ranking reads every candidate's text: off the loop; the order swaps in after.
+
+        A ranking that fails leaves the order as it is and says why: screening goes on.
+        """
         assert self.queue is not None
         q = self.queue
-        ranked = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+        try:
+            ranking = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+            line = ranking.line()
+        except Exception as exc:  # a model failure must never end a reviewer's session
+            self.log.error(f"ranking failed: {exc!r}")
+            ranking, line = (
+                None,
+                f"Ranking unavailable ({type(exc).__name__}: {exc}); order unchanged",
+            )
         status = ordering.stopping(q)
         if not get_current_worker().is_cancelled:
-            self.stopping_line = status
-            self.app.call_from_thread(self._reordered, ranked)
+            self.stopping_line = "\n".join(x for x in (line, status) if x)
+            self.app.call_from_thread(self._reordered, ranking)
 
-    def _reordered(self, ranked: list[tuple[int, float]]) -> None:
+    def _reordered(self, ranking: LiveRanking | None) -> None:
         assert self.queue is not None
-        self.queue.reorder(ranked)
+        if ranking is not None:
+            self.queue.reorder(ranking.order, ranking)
         self.refresh_record()
 
     # -- actions ------------------------------------------------------------------------
@@ -149,10 +164,11 @@ class ScreeningScreen(BaseScreen):
         self.refresh_record()
         self.post_message(Decided(rid, value))
         self.totals_soon()
-        self._since_rank += 1
-        if self._since_rank >= RERANK_EVERY and self.sapp.project.config.ranking_enabled:
-            self._since_rank = 0
-            self.rank()
+        if self.sapp.project.config.ranking_enabled:
+            self._since_rank += 1
+            if self._since_rank >= RERANK_EVERY or self.queue.model_can_learn_now():
+                self._since_rank = 0
+                self.rank()
 
     def totals_soon(self) -> None:
         """Refresh the stage totals once the reviewer pauses (not on every key)."""

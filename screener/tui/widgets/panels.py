@@ -91,6 +91,8 @@ class DecisionPanel(Vertical):
         if ranking and shown.score is not None:
             lines += [("Relevance ", "dim"), f"{shown.score:.2f}", ("  rank ", "dim"),
                       f"{shown.rank} of {shown.total}"]  # fmt: skip
+        elif ranking and shown.mine is not None:
+            lines += [("decided: ranked records are the open ones", "dim italic")]
         elif ranking:
             lines += [("ranking…", "dim italic")]
         if extra.display != bool(lines):
