@@ -252,6 +252,7 @@ class Project:
         """Outcome of every record that is at `stage` (auto-excluded records are not)."""
         required = self.config.stages[stage].reviewers_required
         maybe = self.config.maybe_to_full_text
+        reasons_must_agree = stage is Stage.FULL_TEXT  # PRISMA reports the reason
         states = self.states(stage)
         ids = self.screenable_ids() if stage is Stage.TITLE_ABSTRACT else self.at_full_text()
         out: dict[int, Outcome] = {}
@@ -259,7 +260,7 @@ class Project:
             rs = states.get(rid)
             if rs is not None and rs.auto is not None and rs.resolution is None:
                 continue
-            out[rid] = rs.outcome(required, maybe) if rs else Outcome.PENDING
+            out[rid] = rs.outcome(required, maybe, reasons_must_agree) if rs else Outcome.PENDING
         return out
 
     def auto_excluded(self) -> dict[int, str]:

@@ -48,7 +48,7 @@ def build_history(project: Project) -> None:
             f"R{rid}",
             "include" if rid % 3 else "exclude",
             reviewer=b,
-            reason="Wrong population",
+            reason="" if rid % 3 else "Wrong population",
         )
     decide(project, "R11", "exclude", reviewer=a)
     undo(project, "R11", reviewer=a, stage=Stage.TITLE_ABSTRACT)

@@ -110,6 +110,7 @@ def build_main(project: Project, tmp: Path, *, finish: bool = True) -> dict[str,
     both(project, P[1], "exclude", FT, "Wrong population")
     decide(project, P[2], "exclude", reviewer=A, stage=FT, reason="Wrong outcome")
     decide(project, P[2], "exclude", reviewer=B, stage=FT, reason="Wrong population")
+    resolve(project, P[2], "exclude", reviewer=SENIOR, stage=FT, reason="Wrong outcome")
     both(project, P[3], "include", FT)
     decide(project, P[4], "include", reviewer=A, stage=FT)
     decide(project, P[4], "exclude", reviewer=B, stage=FT, reason="Wrong comparator")
@@ -144,7 +145,7 @@ def test_counts_follow_the_log(finished: Project) -> None:
     assert p["dbr_notretrieved_reports"] == 2  # marked not retrieved; excluded as not retrieved
     assert p["dbr_assessed"] == 6
     assert p["dbr_excluded"] == {
-        "Wrong outcome": 1,  # different reasons: the first reviewer's
+        "Wrong outcome": 1,  # different reasons: a conflict, resolved by the senior
         "Wrong population": 1,
         "Wrong study design": 1,  # resolved: the senior's reason
         "total": 3,

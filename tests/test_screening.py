@@ -134,8 +134,19 @@ def test_full_text_needs_ta_include_and_a_reason(loaded: Project) -> None:
     decide(loaded, "R1", "exclude", reviewer="reviewer2", stage=FT, reason="Wrong outcome")
     rs = loaded.states(FT)[1]
     assert rs.votes["reviewer1"].reason == loaded.config.reasons(FT)[1]
-    assert outcome(loaded, 1, FT) is Outcome.AGREED_EXCLUDE
-    assert reason_disagreements(loaded, FT) == [1]
+    # excluded for different reasons: PRISMA reports one reason, so the senior picks it
+    assert outcome(loaded, 1, FT) is Outcome.CONFLICT
+    listed = conflicts(loaded, viewer="senior", stage=FT)
+    assert {n: v["reason"] for n, v in listed[0]["decisions"].items()} == {
+        "reviewer1": "Wrong intervention",
+        "reviewer2": "Wrong outcome",
+    }
+    with pytest.raises(ScreenerError, match="reviewers do not agree on one"):
+        resolve(loaded, "R1", "exclude", reviewer="senior", stage=FT)
+    resolve(loaded, "R1", "exclude", reviewer="senior", stage=FT, reason="wrong OUTCOME")
+    assert outcome(loaded, 1, FT) is Outcome.RESOLVED_EXCLUDE
+    assert loaded.states(FT)[1].resolution.reason == "Wrong outcome"
+    assert reason_disagreements(loaded, FT) == []
     mark_retrieval(loaded, "R1", False, reviewer="reviewer1")
     assert loaded.states(FT)[1].retrieval is not None
 

@@ -21,6 +21,7 @@ import io
 import re
 import sys
 import textwrap
+import tomllib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -52,8 +53,22 @@ FT_OVER_INCLUDE = 2  # full text: reference = exclude, one reviewer says include
 # Full text: one reviewer excludes ref 39 (Duek 2019).  The paper's Discussion says
 # refs 36 and 39 are conference abstracts that "lack important details" and were
 # kept only to be inclusive, so a reviewer disagreement there is plausible.
+# The reason is one of the review's configured full-text reasons; the reviewer's own words
+# go in the note.
 FT_UNDER_INCLUDE = {
-    "duek_2019_augmenting": "Conference abstract; insufficient methodological detail",
+    "duek_2019_augmenting": ("Ineligible publication type",
+                             "conference abstract; insufficient methodological detail"),
+}
+# A reviewer who excludes at title/abstract a record that passes names the problem later
+# confirmed at full text, in the words of the title/abstract reasons (config.toml); a
+# full-text reason with no title/abstract counterpart is left empty.
+TA_REASON_OF_FT_REASON = {
+    "Psychotherapy not combined with ketamine": "Not both ketamine and psychotherapy",
+    "No original data": "No original data",
+    "No pain, substance use or mental health outcome":
+        "No pain, substance use or mental health condition",
+    "Recreational or non-therapeutic ketamine use": "Recreational ketamine use",
+    "Ineligible publication type": "",
 }
 
 EMBASE_SKIP_PCT = 45  # % of records also held elsewhere that the Embase search misses
@@ -695,7 +710,8 @@ def main() -> int:
         ta_dec[r][k] = "exclude"
         # a reviewer who excludes a record that reaches full text usually names the
         # problem later confirmed at full text; for the 17 included no reason is given
-        ta_rsn[r][k] = "" if k in inc_keys else jmap[k].get("ft_reason", "")
+        ta_rsn[r][k] = ("" if k in inc_keys
+                        else TA_REASON_OF_FT_REASON[jmap[k].get("ft_reason", "")])
     for k in maybe_extra:
         r = reviewers[hnum("ta-maybe-who", k) % 2]
         ta_dec[r][k] = "maybe"
@@ -744,13 +760,15 @@ def main() -> int:
     for k in ft_over:
         r = reviewers[hnum("ft-who", k) % 2]
         ft_dec[r][k], ft_rsn[r][k] = "include", ""
-    for k, why in FT_UNDER_INCLUDE.items():
+    ft_note = {r: {k: "" for k in after_ta} for r in reviewers}
+    for k, (why, note) in FT_UNDER_INCLUDE.items():
         if k in ft_ref:
             r = reviewers[hnum("ft-who", k) % 2]
-            ft_dec[r][k], ft_rsn[r][k] = "exclude", why
+            ft_dec[r][k], ft_rsn[r][k], ft_note[r][k] = "exclude", why, note
     for r in reviewers:
         write_csv(DEC / f"full_text_{r}.csv", ["record", "decision", "reason", "note"],
-                  [[record_id(by_key[k]), ft_dec[r][k], ft_rsn[r][k], ""] for k in after_ta])
+                  [[record_id(by_key[k]), ft_dec[r][k], ft_rsn[r][k], ft_note[r][k]]
+                   for k in after_ta])
         for k in after_ta:
             check(ft_dec[r][k] != "exclude" or bool(ft_rsn[r][k]),
                   f"full text {r} {k}: exclude without reason")
@@ -763,6 +781,17 @@ def main() -> int:
     check(2 <= len(ft_conf) <= 4, f"{len(ft_conf)} full-text disagreements (want 2-4)")
     check(set(final) == inc_keys and len(final) == N_INCLUDED,
           f"{len(final)} included after full text, expected {N_INCLUDED}")
+
+    # every reason is one of the review's configured reasons for its stage (config.toml)
+    stages = tomllib.loads((HERE.parents[1] / "config.toml").read_text(encoding="utf-8"))["stages"]
+    for path in sorted(DEC.glob("*_*.csv")):
+        stage = "full_text" if path.name.startswith("full_text") else "title_abstract"
+        if path.name.startswith(("full_text", "title_abstract")):
+            allowed = set(stages[stage]["reasons"]) | {""}
+            with path.open(encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    check(row["reason"] in allowed, f"{path.name}: reason {row['reason']!r} is "
+                          f"not one of the {stage} reasons in config.toml")
 
     write_csv(DEC / "citation_search.csv", ["record", "searched_on", "new_records"],
               [[by_key[k]["doi"] or record_id(by_key[k]), CITATION_SEARCH_DATE, "0"]

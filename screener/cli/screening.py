@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from screener.cli import common as c
 from screener.export.records import STATUSES, export_records
@@ -50,13 +49,29 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_conflicts)
 
-    p = sub.add_parser("resolve", parents=[common], help="the senior's decision on a conflict")
+    p = sub.add_parser(
+        "resolve",
+        parents=[common],
+        help="the senior's decision on a conflict",
+        description="Settle a record the reviewers disagree on (or one a rule excluded). "
+        "A record that is not in conflict is refused unless --override is given.",
+    )
     p.add_argument("record")
     p.add_argument("decision", help="include or exclude")
     p.add_argument("--reviewer", required=True, help="the senior reviewer")
     c.add_stage(p)
-    p.add_argument("--reason", default="")
+    p.add_argument(
+        "--reason",
+        default="",
+        help="exclusion reason (its number or text in the config); other text is kept as "
+        "the senior's rationale in the note",
+    )
     p.add_argument("--note", default="")
+    p.add_argument(
+        "--override",
+        action="store_true",
+        help="decide a record that is not in conflict (pending or agreed); logged as an override",
+    )
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser(
@@ -101,11 +116,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     i.add_argument("--reason-column", default="reason")
     i.add_argument("--note-column", default="note")
     i.add_argument("--resolve", action="store_true", help="the rows are a senior's resolutions")
+    i.add_argument(
+        "--override",
+        action="store_true",
+        help="with --resolve: also rows whose record is not in conflict (logged as overrides)",
+    )
     i.set_defaults(func=cmd_decisions_import)
 
 
-def _record(args: argparse.Namespace, action: Any) -> None:
-    action(
+def cmd_decide(args: argparse.Namespace) -> int:
+    d.decide(
         c.project(args),
         args.record,
         args.decision,
@@ -114,10 +134,6 @@ def _record(args: argparse.Namespace, action: Any) -> None:
         reason=args.reason,
         note=args.note,
     )
-
-
-def cmd_decide(args: argparse.Namespace) -> int:
-    _record(args, d.decide)
     c.out(f"{args.record}: {args.decision} by {args.reviewer} ({args.stage})")
     return 0
 
@@ -155,8 +171,23 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
-    _record(args, d.resolve)
-    c.out(f"{args.record}: resolved as {args.decision} by {args.reviewer}")
+    res = d.resolve(
+        c.project(args),
+        args.record,
+        args.decision,
+        reviewer=args.reviewer,
+        stage=Stage(args.stage),
+        reason=args.reason,
+        note=args.note,
+        override=args.override,
+    )
+    what = res.decision.value + (f" ({res.reason})" if res.reason else "")
+    how = " as an override of the reviewers" if res.override else ""
+    c.out(f"{args.record}: resolved{how} as {what} by {args.reviewer} ({args.stage})")
+    if res.rationale:
+        c.out(
+            f"  {res.rationale!r} is not one of the stage's reasons: kept as the rationale (note)"
+        )
     return 0
 
 
@@ -224,6 +255,7 @@ def cmd_decisions_import(args: argparse.Namespace) -> int:
         reason_column=args.reason_column,
         note_column=args.note_column,
         resolve=args.resolve,
+        override=args.override,
     )
     c.out(f"applied {n} decisions for {args.reviewer} at {stage.value}")
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 from screener.model import Outcome, Stage
 from screener.project import Project
 from screener.screening.blinding import require_may_see
+from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import project_id
 
 
@@ -31,7 +32,7 @@ def conflicts(project: Project, *, viewer: str, stage: Stage) -> list[dict[str, 
                     name: {
                         "decision": v.decision.value,
                         "reason": v.reason,
-                        "note": v.note,
+                        "note": NOTE_SEPARATOR.join(rs.notes_by(name)),
                         "record": project_id(v.record_id),
                     }
                     for name, v in rs.votes.items()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
+from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
+from screener.config import Config
 from screener.errors import ScreenerError
-from screener.model import Decision, Stage
+from screener.model import Decision, Outcome, Stage
 from screener.project import Project
 from screener.screening.state import (
     DECIDE,
@@ -16,7 +20,9 @@ from screener.screening.state import (
     RETRIEVED,
     UNDO,
     UNRESOLVE,
+    RecordStage,
 )
+from screener.store.store import project_id
 
 
 def parse_decision(value: str) -> Decision:
@@ -46,16 +52,54 @@ def parse_decision(value: str) -> Decision:
     return table[v]
 
 
+def stage_reasons(config: Config, stage: Stage) -> tuple[str, ...]:
+    """The reasons a decision at `stage` may give: the config's (and, at full text, the
+    PRISMA box for reports not retrieved)."""
+    reasons = config.reasons(stage)
+    if stage is Stage.FULL_TEXT and NOT_RETRIEVED_REASON not in reasons:
+        reasons = (*reasons, NOT_RETRIEVED_REASON)
+    return reasons
+
+
+def match_reason(config: Config, stage: Stage, text: str) -> str | None:
+    """The configured reason `text` names, by number (1-based) or by text (any case)."""
+    text = " ".join(text.split())
+    reasons = stage_reasons(config, stage)
+    if text.isdigit():
+        n = int(text)
+        return reasons[n - 1] if 1 <= n <= len(reasons) else None
+    folded = text.casefold()
+    return next((r for r in reasons if r.casefold() == folded), None)
+
+
+def _listed(config: Config, stage: Stage) -> str:
+    return "; ".join(f"{i}. {r}" for i, r in enumerate(stage_reasons(config, stage), 1))
+
+
 def check_reason(project: Project, stage: Stage, decision: Decision, reason: str) -> str:
-    """Exclusions at full text need a reason; a number picks from the config's list."""
+    """The configured reason a reviewer's decision gives ('' for none).
+
+    A reason goes with an exclusion only; it must be one of the stage's reasons, named by
+    number or text; a full-text exclusion needs one (PRISMA reports it).
+    """
+    config = project.config
     reason = reason.strip()
-    reasons = project.config.reasons(stage)
-    if reason.isdigit() and 1 <= int(reason) <= len(reasons):
-        reason = reasons[int(reason) - 1]
-    if decision is Decision.EXCLUDE and stage is Stage.FULL_TEXT and not reason:
-        listed = "; ".join(f"{i}. {r}" for i, r in enumerate(reasons, 1))
-        raise ScreenerError(f"a full-text exclusion needs a reason ({listed})")
-    return reason
+    if not reason:
+        if decision is Decision.EXCLUDE and stage is Stage.FULL_TEXT:
+            raise ScreenerError(f"a full-text exclusion needs a reason: {_listed(config, stage)}")
+        return ""
+    if decision is not Decision.EXCLUDE:
+        raise ScreenerError(
+            f"a reason goes with an exclusion, not with {decision.value} "
+            f"(use --note for a remark): {reason!r}"
+        )
+    found = match_reason(config, stage, reason)
+    if found is None:
+        raise ScreenerError(
+            f"{reason!r} is not a {stage.value} reason of this review; give one of "
+            f"these, by number or text: {_listed(config, stage)}"
+        )
+    return found
 
 
 def decide(
@@ -85,11 +129,9 @@ def _append(
     action: str,
     context: dict[str, Any] | None = None,
 ) -> int:
-    """Validate a decision or resolution and append it to the log."""
+    """Validate a reviewer's decision and append it to the log."""
     rid = record if isinstance(record, int) else project.resolve_id(record)
     d = parse_decision(decision) if isinstance(decision, str) else decision
-    if action == RESOLVE and d is Decision.MAYBE:
-        raise ScreenerError("a resolution must be include or exclude")
     if stage is Stage.FULL_TEXT:
         project.check_stage_open([rid], stage)
     reason = check_reason(project, stage, d, reason)
@@ -126,6 +168,88 @@ def add_note(project: Project, record: str | int, note: str, *, reviewer: str, s
     )
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """A senior's resolution as validated, ready to append (and to tell the user about)."""
+
+    record_id: int
+    decision: Decision
+    reason: str  # a configured reason, or ''
+    note: str  # the senior's note, with any free-text rationale given as `reason`
+    override: bool  # the record was not in conflict: the senior overrode the reviewers
+    rationale: str = ""  # free text given as the reason, kept in the note
+    event_id: int = 0  # once appended
+
+    def event(self, stage: Stage, reviewer: str) -> dict[str, Any]:
+        context: dict[str, Any] = {"override": True} if self.override else {}
+        return {
+            "record_id": self.record_id, "stage": stage.value, "reviewer": reviewer,
+            "action": RESOLVE, "decision": self.decision.value, "reason": self.reason,
+            "note": self.note, "context": context,
+        }  # fmt: skip
+
+
+def check_resolution(
+    project: Project,
+    rid: int,
+    decision: Decision,
+    stage: Stage,
+    *,
+    reason: str = "",
+    note: str = "",
+    override: bool = False,
+    states: Mapping[int, RecordStage] | None = None,
+) -> Resolution:
+    """Validate the senior's decision on a record.
+
+    A resolution settles a record in conflict (or one a rule excluded). On any other record
+    (pending, or agreed) it is refused unless `override` is given, and then logged as an
+    override. `reason`: a configured reason, or free text kept as the senior's rationale in
+    the note. A full-text exclusion needs a configured reason: given, or the one reason the
+    excluding reviewers gave.
+    """
+    config = project.config
+    if decision is Decision.MAYBE:
+        raise ScreenerError("a resolution must be include or exclude")
+    if stage is Stage.FULL_TEXT:
+        project.check_stage_open([rid], stage)
+    rs = (states if states is not None else project.states(stage)).get(rid)
+    outcome = Outcome.PENDING
+    if rs is not None:
+        outcome = rs.votes_outcome(
+            config.stages[stage].reviewers_required, config.maybe_to_full_text,
+            stage is Stage.FULL_TEXT,
+        )  # fmt: skip
+    auto_excluded = rs is not None and rs.auto is not None
+    if outcome is not Outcome.CONFLICT and not auto_excluded and not override:
+        voted = len(rs.votes) if rs is not None else 0
+        required = config.stages[stage].reviewers_required
+        state = (f"{voted} of {required} reviewers have decided it" if outcome is Outcome.PENDING
+                 else f"the reviewers agree ({outcome.value})")  # fmt: skip
+        raise ScreenerError(
+            f"{project_id(rid)} is not in conflict at {stage.value}: {state}. A senior resolves "
+            "conflicts; to decide it anyway, say so with --override (logged as an override)"
+        )
+    given = reason.strip()
+    found = match_reason(config, stage, given) if given else None
+    rationale = given if given and found is None else ""
+    if decision is Decision.INCLUDE and found is not None:
+        rationale, found = given, None  # an include gives no exclusion reason
+    if decision is Decision.EXCLUDE and found is None and stage is Stage.FULL_TEXT:
+        theirs = {v.reason for v in (rs.votes.values() if rs else []) if not v.includes}
+        theirs.discard("")
+        if len(theirs) != 1:
+            what = f"{given!r} is not one of them" if given else "none was given"
+            raise ScreenerError(
+                f"a full-text exclusion needs one of this review's reasons ({what}, and the "
+                f"reviewers do not agree on one): {_listed(config, stage)}"
+            )
+        found = theirs.pop()
+    full_note = "\n".join(x for x in (rationale, note.strip()) if x)
+    return Resolution(rid, decision, found or "", full_note, outcome is not Outcome.CONFLICT and
+                      not auto_excluded, rationale)  # fmt: skip
+
+
 def resolve(
     project: Project,
     record: str | int,
@@ -135,10 +259,15 @@ def resolve(
     stage: Stage = Stage.TITLE_ABSTRACT,
     reason: str = "",
     note: str = "",
-) -> int:
-    """The senior's decision on a record; it settles the record's outcome at the stage."""
+    override: bool = False,
+) -> Resolution:
+    """The senior's decision on a record in conflict; it settles the record's outcome."""
     who = project.senior(reviewer)
-    return _append(project, who.name, record, decision, stage, reason, note, RESOLVE)
+    rid = record if isinstance(record, int) else project.resolve_id(record)
+    d = parse_decision(decision) if isinstance(decision, str) else decision
+    res = check_resolution(project, rid, d, stage, reason=reason, note=note, override=override)
+    event_id = project.store.append_event(**res.event(stage, who.name))
+    return replace(res, event_id=event_id)
 
 
 def mark_retrieval(

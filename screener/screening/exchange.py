@@ -17,11 +17,11 @@ from typing import Any
 from screener.errors import ScreenerError
 from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
-from screener.model import Decision, Stage
+from screener.model import Stage
 from screener.project import Project
 from screener.screening.blinding import require_may_see
-from screener.screening.decide import check_reason, parse_decision
-from screener.screening.state import DECIDE, RESOLVE
+from screener.screening.decide import check_reason, check_resolution, parse_decision
+from screener.screening.state import DECIDE, NOTE, NOTE_SEPARATOR
 from screener.store.store import parse_project_id, project_id
 
 
@@ -113,8 +113,14 @@ def import_decisions(
     reason_column: str | None = "reason",
     note_column: str | None = "note",
     resolve: bool = False,
+    override: bool = False,
 ) -> int:
-    """Apply a file of decisions as `reviewer`'s events; return how many were applied."""
+    """Apply a file of decisions as `reviewer`'s events; return how many were applied.
+
+    A row with no decision but a note adds the note (as `decisions export` writes it).
+    `resolve`: the rows are a senior's resolutions, each for a record in conflict (or any
+    record with `override`, logged as such).
+    """
     who = project.senior(reviewer) if resolve else project.reviewer(reviewer)
     rows = _read_rows(path)
     if not rows:
@@ -132,6 +138,7 @@ def import_decisions(
         note_column = None
     index = IdIndex(project)
     open_ids = set(project.at_full_text()) if stage is Stage.FULL_TEXT else None
+    states = project.states(stage) if resolve else None
     refused: list[Refused] = []
     events: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
@@ -141,35 +148,37 @@ def import_decisions(
         if rid is None:
             refused.append(Refused(n, value, why))
             continue
-        try:
-            decision = parse_decision(row.get(decision_column) or "")
-            if resolve and decision is Decision.MAYBE:
-                raise ScreenerError("a resolution must be include or exclude")
-            reason = check_reason(
-                project, stage, decision, (row.get(reason_column) or "") if reason_column else ""
-            )
-        except ScreenerError as exc:
-            refused.append(Refused(n, value, exc.message))
-            continue
         if open_ids is not None and rid not in open_ids:
             refused.append(Refused(n, value, "has not passed title/abstract screening"))
+            continue
+        raw_decision = (row.get(decision_column) or "").strip()
+        note = ((row.get(note_column) or "") if note_column else "").strip()
+        reason = (row.get(reason_column) or "") if reason_column else ""
+        context: dict[str, Any] = {"imported_from": str(path), "row": n}
+        if not raw_decision and note and not reason.strip():
+            events.append({"record_id": rid, "stage": stage.value, "reviewer": who.name,
+                           "action": NOTE, "note": note, "context": context})  # fmt: skip
             continue
         if rid in seen:
             refused.append(Refused(n, value, f"same record as row {seen[rid]}"))
             continue
+        try:
+            decision = parse_decision(raw_decision)
+            if resolve:
+                res = check_resolution(project, rid, decision, stage, reason=reason, note=note,
+                                       override=override, states=states)  # fmt: skip
+                event = res.event(stage, who.name)
+                event["context"] = {**event["context"], **context}
+            else:
+                event = {"record_id": rid, "stage": stage.value, "reviewer": who.name,
+                         "action": DECIDE, "decision": decision.value,
+                         "reason": check_reason(project, stage, decision, reason), "note": note,
+                         "context": context}  # fmt: skip
+        except ScreenerError as exc:
+            refused.append(Refused(n, value, exc.message))
+            continue
         seen[rid] = n
-        events.append(
-            {
-                "record_id": rid,
-                "stage": stage.value,
-                "reviewer": who.name,
-                "action": RESOLVE if resolve else DECIDE,
-                "decision": decision.value,
-                "reason": reason,
-                "note": (row.get(note_column) or "") if note_column else "",
-                "context": {"imported_from": str(path), "row": n},
-            }
-        )
+        events.append(event)
     if refused:
         raise DecisionImportError(str(path), refused, len(rows))
     project.store.append_events(events)
@@ -186,20 +195,29 @@ def current_decisions(
     out: list[dict[str, Any]] = []
     for st in [stage] if stage else list(Stage):
         for rid, rs in sorted(project.states(st).items()):
-            for name, vote in rs.votes.items():
-                if reviewer is None or name == reviewer:
-                    out.append(
-                        {
-                            "id": project_id(rid),
-                            "source_id": keys.get(rid, ""),
-                            "stage": st.value,
-                            "reviewer": name,
-                            "decision": vote.decision.value,
-                            "reason": vote.reason,
-                            "note": vote.note,
-                            "time": vote.ts,
-                        }
-                    )
+            votes = rs.votes
+            names = dict.fromkeys([*votes, *(n.reviewer for n in rs.notes)])
+            for name in names:
+                if reviewer is not None and name != reviewer:
+                    continue
+                vote = votes.get(name)
+                notes = rs.notes_by(name)
+                if vote is None and not notes:
+                    continue
+                out.append(
+                    {
+                        "id": project_id(rid),
+                        "source_id": keys.get(rid, ""),
+                        "stage": st.value,
+                        "reviewer": name,
+                        "decision": vote.decision.value if vote else "",
+                        "reason": vote.reason if vote else "",
+                        "note": NOTE_SEPARATOR.join(notes),
+                        "time": vote.ts
+                        if vote
+                        else max(n.ts for n in rs.notes if n.reviewer == name),
+                    }
+                )
             if reviewer is None and rs.resolution is not None:
                 v = rs.resolution
                 out.append(

@@ -15,6 +15,7 @@ from screener.store.store import Event
 DECIDE, UNDO, RESOLVE, UNRESOLVE = "decide", "undo", "resolve", "unresolve"
 RETRIEVAL, AUTO_EXCLUDE, NOTE = "retrieval", "auto_exclude", "note"
 RETRIEVED, NOT_RETRIEVED = "retrieved", "not_retrieved"
+NOTE_SEPARATOR = " | "  # between one reviewer's notes on one record, in exports
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,23 @@ class RecordStage:
             latest[vote.record_id] = vote
         return len({v.includes for v in latest.values()}) > 1
 
-    def outcome(self, required: int, maybe_includes: bool = True) -> Outcome:
+    def outcome(
+        self, required: int, maybe_includes: bool = True, reasons_must_agree: bool = False
+    ) -> Outcome:
+        """The senior's resolution if there is one, else what the reviewers' votes give."""
         res = self.resolution
         if res is not None:
             return Outcome.RESOLVED_INCLUDE if res.includes else Outcome.RESOLVED_EXCLUDE
+        return self.votes_outcome(required, maybe_includes, reasons_must_agree)
+
+    def votes_outcome(
+        self, required: int, maybe_includes: bool = True, reasons_must_agree: bool = False
+    ) -> Outcome:
+        """The outcome of the reviewers' votes alone (a resolution aside).
+
+        Excludes for different reasons are a conflict when `reasons_must_agree` (full text,
+        where PRISMA reports the reason); otherwise they agree.
+        """
         votes = self.votes
         if any(self.merged_disagreement(name) for name in votes):
             return Outcome.CONFLICT
@@ -73,6 +87,8 @@ class RecordStage:
             return Outcome.PENDING
         decisions = {v.decision for v in votes.values()}
         if decisions == {Decision.EXCLUDE}:
+            if reasons_must_agree and self.reason_disagreement():
+                return Outcome.CONFLICT
             return Outcome.AGREED_EXCLUDE
         if Decision.EXCLUDE in decisions:
             return Outcome.CONFLICT
@@ -81,9 +97,15 @@ class RecordStage:
         return Outcome.AGREED_INCLUDE
 
     def reason_disagreement(self) -> bool:
-        """Both excluded but for different reasons (reported, not a conflict)."""
+        """Reviewers excluded for different reasons."""
         reasons = {v.reason for v in self.votes.values() if v.decision is Decision.EXCLUDE}
         return len(reasons) > 1
+
+    def notes_by(self, reviewer: str) -> list[str]:
+        """Every note of `reviewer` on the record, in order: with decisions and on their own."""
+        stack = self.stacks.get(reviewer, [])
+        mine = [v for v in [*stack[-1:], *self.notes] if v.reviewer == reviewer and v.note]
+        return [v.note for v in sorted(mine, key=lambda v: v.event_id)]
 
 
 def replay(

@@ -173,14 +173,14 @@ class ConflictScreen(BaseScreen):
             return
         senior = self.sapp.senior_or_raise()
         note, self.pending_note = self.pending_note, ""
-        event_id = self.guarded(
+        res = self.guarded(
             d.resolve, self.sapp.project, rid, value, reviewer=senior.name, stage=self.stage,
             reason=reason, note=note,
         )  # fmt: skip
-        if event_id is None:
+        if res is None:
             return
-        reason = d.check_reason(self.sapp.project, self.stage, Decision(value), reason)
-        self.resolved[rid] = Vote(senior.name, Decision(value), reason, note, event_id, "", rid)
+        self.resolved[rid] = Vote(senior.name, res.decision, res.reason, res.note, res.event_id,
+                                  "", rid)  # fmt: skip
         self.history.append(rid)
         self._next_open()
         self.show()

@@ -1,0 +1,179 @@
+"""Decisions a team can trust: configured reasons only, resolutions for conflicts only,
+full-text reasons that must agree, and notes that reach every export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from screener.errors import ScreenerError
+from screener.model import Outcome, Stage
+from screener.project import Project
+from screener.screening.decide import add_note, decide, resolve
+from screener.screening.exchange import (
+    DecisionImportError,
+    current_decisions,
+    import_decisions,
+    write_decisions,
+)
+from tests.conftest import FIXTURES
+
+TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
+
+
+@pytest.fixture
+def loaded(review: Project) -> Project:
+    review.import_file(FIXTURES / "ris" / "ovid_numbered.ris")  # R1..R3
+    return review
+
+
+def votes(p: Project, rid: int, stage: Stage = TA) -> dict:
+    return p.states(stage)[rid].votes
+
+
+# -- reasons ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("given", ["42", "0", "Wrong populaton", "senior decision", "-1"])
+def test_a_reason_that_is_not_configured_is_refused_naming_the_allowed(
+    loaded: Project, given: str
+) -> None:
+    with pytest.raises(ScreenerError) as err:
+        decide(loaded, "R1", "exclude", reviewer="reviewer1", reason=given)
+    message = str(err.value)
+    assert repr(given) in message and "1. Wrong population" in message
+    assert "5. Not relevant to the question" in message
+    assert 1 not in loaded.states(TA)
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("2", "Wrong intervention"), ("wrong POPULATION", "Wrong population"),
+     ("  Wrong   study design ", "Wrong study design"), ("", "")],
+)  # fmt: skip
+def test_a_reason_by_number_or_text_in_any_case(loaded: Project, given: str, stored: str) -> None:
+    decide(loaded, "R1", "exclude", reviewer="reviewer1", reason=given)
+    assert votes(loaded, 1)["reviewer1"].reason == stored
+
+
+def test_a_reason_goes_with_an_exclusion_only(loaded: Project) -> None:
+    for decision in ("include", "maybe"):
+        with pytest.raises(ScreenerError, match="goes with an exclusion"):
+            decide(loaded, "R1", decision, reviewer="reviewer1", reason="Wrong population")
+    assert 1 not in loaded.states(TA)
+
+
+def test_the_not_retrieved_box_is_a_full_text_reason(loaded: Project) -> None:
+    for who in ("reviewer1", "reviewer2"):
+        decide(loaded, "R1", "include", reviewer=who)
+    decide(loaded, "R1", "exclude", reviewer="reviewer1", stage=FT, reason="report not retrieved")
+    assert votes(loaded, 1, FT)["reviewer1"].reason == "Report not retrieved"
+    with pytest.raises(ScreenerError):
+        decide(loaded, "R1", "exclude", reviewer="reviewer1", reason="Report not retrieved")
+
+
+# -- resolutions ------------------------------------------------------------------------
+
+
+def test_a_resolution_needs_a_conflict(loaded: Project) -> None:
+    decide(loaded, "R1", "include", reviewer="reviewer1")
+    with pytest.raises(ScreenerError, match=r"not in conflict.*1 of 2 reviewers.*--override"):
+        resolve(loaded, "R1", "include", reviewer="senior")
+    decide(loaded, "R1", "include", reviewer="reviewer2")
+    with pytest.raises(ScreenerError, match="reviewers agree"):
+        resolve(loaded, "R1", "exclude", reviewer="senior")
+    assert loaded.states(TA)[1].resolution is None
+    decide(loaded, "R2", "include", reviewer="reviewer1")
+    decide(loaded, "R2", "exclude", reviewer="reviewer2")
+    res = resolve(loaded, "R2", "include", reviewer="senior")
+    assert not res.override and loaded.outcomes(TA)[2] is Outcome.RESOLVED_INCLUDE
+
+
+def test_an_override_is_logged_and_holds_against_later_votes(loaded: Project) -> None:
+    decide(loaded, "R1", "include", reviewer="reviewer1")
+    res = resolve(loaded, "R1", "exclude", reviewer="senior", override=True)
+    assert res.override
+    event = loaded.store.events(stage=TA, actions=["resolve"])[-1]
+    assert event.context == {"override": True}
+    decide(loaded, "R1", "include", reviewer="reviewer2")
+    assert loaded.outcomes(TA)[1] is Outcome.RESOLVED_EXCLUDE
+
+
+def test_a_resolution_rationale_that_is_no_reason_is_kept_as_the_note(loaded: Project) -> None:
+    decide(loaded, "R1", "include", reviewer="reviewer1")
+    decide(loaded, "R1", "exclude", reviewer="reviewer2", reason="Wrong population")
+    res = resolve(loaded, "R1", "exclude", reviewer="senior", reason="senior decision", note="ok")
+    assert (res.reason, res.rationale, res.note) == ("", "senior decision", "senior decision\nok")
+    resolution = loaded.states(TA)[1].resolution
+    assert (
+        resolution is not None and resolution.reason == "" and "senior decision" in resolution.note
+    )
+
+
+def test_full_text_excludes_for_different_reasons_are_a_conflict(loaded: Project) -> None:
+    for who in ("reviewer1", "reviewer2"):
+        decide(loaded, "R1", "include", reviewer=who)
+        decide(loaded, "R2", "include", reviewer=who)
+    decide(loaded, "R1", "exclude", reviewer="reviewer1", stage=FT, reason="Wrong population")
+    decide(loaded, "R1", "exclude", reviewer="reviewer2", stage=FT, reason="Wrong outcome")
+    decide(loaded, "R2", "exclude", reviewer="reviewer1", stage=FT, reason="Wrong outcome")
+    decide(loaded, "R2", "exclude", reviewer="reviewer2", stage=FT, reason="wrong outcome")
+    assert loaded.outcomes(FT) == {1: Outcome.CONFLICT, 2: Outcome.AGREED_EXCLUDE}
+    with pytest.raises(ScreenerError, match="'Wrong populaton' is not one of them"):
+        resolve(loaded, "R1", "exclude", reviewer="senior", stage=FT, reason="Wrong populaton")
+    resolve(loaded, "R1", "exclude", reviewer="senior", stage=FT, reason="1")
+    assert loaded.outcomes(FT)[1] is Outcome.RESOLVED_EXCLUDE
+
+
+def test_a_full_text_exclude_resolution_takes_the_one_reason_given(loaded: Project) -> None:
+    for who in ("reviewer1", "reviewer2"):
+        decide(loaded, "R1", "include", reviewer=who)
+    decide(loaded, "R1", "include", reviewer="reviewer1", stage=FT)
+    decide(loaded, "R1", "exclude", reviewer="reviewer2", stage=FT, reason="Wrong comparator")
+    res = resolve(loaded, "R1", "exclude", reviewer="senior", stage=FT)
+    assert res.reason == "Wrong comparator"
+
+
+def test_imported_resolutions_are_refused_for_records_not_in_conflict(
+    loaded: Project, tmp_path: Path
+) -> None:
+    decide(loaded, "R1", "include", reviewer="reviewer1")
+    decide(loaded, "R1", "exclude", reviewer="reviewer2")
+    decide(loaded, "R2", "include", reviewer="reviewer1")
+    path = tmp_path / "res.csv"
+    path.write_text("id,decision\nR1,include\nR2,exclude\n", encoding="utf-8")
+    with pytest.raises(DecisionImportError, match=r"res.csv:3: 'R2': R2 is not in conflict"):
+        import_decisions(loaded, path, reviewer="senior", stage=TA, resolve=True)
+    assert loaded.states(TA)[1].resolution is None  # all or nothing
+    assert import_decisions(loaded, path, reviewer="senior", stage=TA, resolve=True, override=True)
+    events = loaded.store.events(stage=TA, actions=["resolve"])
+    assert [e.context.get("override", False) for e in events] == [False, True]
+
+
+# -- notes ------------------------------------------------------------------------------
+
+
+def test_a_note_typed_before_the_decision_is_exported(loaded: Project, tmp_path: Path) -> None:
+    add_note(loaded, "R1", "check the dose", reviewer="reviewer1", stage=TA)
+    decide(loaded, "R1", "maybe", reviewer="reviewer1")
+    add_note(loaded, "R2", "only a note", reviewer="reviewer1", stage=TA)
+    rows = current_decisions(loaded, viewer="reviewer1", reviewer="reviewer1", stage=TA)
+    assert [(r["id"], r["decision"], r["note"]) for r in rows] == [
+        ("R1", "maybe", "check the dose"),
+        ("R2", "", "only a note"),
+    ]
+    out = tmp_path / "mine.csv"
+    write_decisions(rows, out)
+    assert [r["note"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [
+        "check the dose",
+        "only a note",
+    ]
+    # the file goes back in as it came out (e.g. to another copy of the review)
+    copy = Project.open(loaded.config.path)
+    try:
+        assert import_decisions(copy, out, reviewer="reviewer2", stage=TA) == 2
+        assert copy.states(TA)[2].notes_by("reviewer2") == ["only a note"]
+    finally:
+        copy.close()
