@@ -163,7 +163,9 @@ def step_decisions(folder: Path) -> dict[str, Any]:
             w.writerow(["id", "decision"])
             for rid in decided:
                 w.writerow([f"R{rid}", "include" if rng.random() < 0.1 else "exclude"])
-        applied += import_decisions(project, path, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT)
+        applied += import_decisions(
+            project, path, reviewer=reviewer, stage=Stage.TITLE_ABSTRACT
+        ).applied
     project.close()
     return {"decisions": applied}
 

@@ -80,11 +80,17 @@ class DecisionFile:
 
 @dataclass(frozen=True)
 class PreviousReview:
-    """The previous version of an updated review (PRISMA 2020 'updated review' layout)."""
+    """The previous version of an updated review (PRISMA 2020 'updated review' layout).
 
-    studies: int = 0
-    reports: int = 0
+    `files`: the previous search's exports; `review`: the previous review's config.toml (its
+    records and included studies are read from its store). `studies`/`reports`: the previous
+    version's included studies and their reports; None: taken from `review`.
+    """
+
+    studies: int | None = None
+    reports: int | None = None
     files: tuple[Path, ...] = ()
+    review: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -313,11 +319,31 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     previous = None
     if "previous" in data:
         prev = _expect(data["previous"], dict, "previous", p, "a table")
-        _unknown(prev, {"studies", "reports", "files"}, "previous.", p)
-        studies = _expect(prev.get("studies", 0), int, "previous.studies", p, "a number")
-        reports = _expect(prev.get("reports", studies), int, "previous.reports", p, "a number")
+        _unknown(prev, {"studies", "reports", "files", "review"}, "previous.", p)
         pfiles = _expect(prev.get("files", []), list, "previous.files", p, "a list of paths")
-        previous = PreviousReview(studies, reports, tuple(root / f for f in pfiles))
+        review_path = None
+        if "review" in prev:
+            _expect(prev["review"], str, "previous.review", p, "the previous review's config.toml")
+            review_path = (root / prev["review"]).resolve()
+            if review_path.is_dir():
+                review_path = review_path / DEFAULT_CONFIG
+            if not review_path.is_file():
+                raise ConfigError(f"no previous review at {review_path}", key="previous.review",
+                                  path=p)  # fmt: skip
+            if review_path == path:
+                raise ConfigError("names this review itself", key="previous.review", path=p)
+        unset = None if review_path is not None else 0
+        n_studies: int | None = prev.get("studies", unset)
+        if n_studies is not None:
+            _expect(n_studies, int, "previous.studies", p, "a number")
+        n_reports: int | None = prev.get("reports", n_studies)
+        if n_reports is not None:
+            _expect(n_reports, int, "previous.reports", p, "a number")
+        for i, f in enumerate(pfiles):
+            _expect(f, str, f"previous.files[{i}]", p, "a path")
+        previous = PreviousReview(
+            n_studies, n_reports, tuple(root / f for f in pfiles), review_path
+        )
 
     rules = _expect(data.get("rules", []), list, "rules", p, "a list of tables")
     for section in ("criteria", "highlight", "ranking", "dedup", "serve"):

@@ -17,6 +17,7 @@ from screener.config import Config, load_config
 from screener.dedup.links import primary_map
 from screener.errors import NotFound, PermissionDenied, ScreenerError
 from screener.ingest.detect import stream_file
+from screener.ingest.previous import previous_batch_ids
 from screener.model import Outcome, Reviewer, SourceKind, Stage
 from screener.screening.state import RecordStage, replay
 from screener.store import Store, open_store
@@ -74,8 +75,18 @@ class Project:
         self.store.close()
 
     def build_from_config(self) -> list[FileReport]:
-        """Import the config's source files, dedup, and replay its decision files."""
+        """Import the previous version named in `[previous]`, the config's source files, dedup,
+        and replay its decision files."""
         reports: list[FileReport] = []
+        previous = self.config.previous
+        if previous is not None:
+            if previous.review is not None:
+                reports.append(self.import_previous_review(previous.review))
+            for f in previous.files:
+                reports.append(
+                    self.import_file(f, label="Previous review", kind=SourceKind.PREVIOUS,
+                                     dedup=False)
+                )  # fmt: skip
         for src in self.config.sources:
             for f in src.files:
                 reports.append(self.import_file(f, label=src.label, kind=src.kind, dedup=False))
@@ -169,6 +180,25 @@ class Project:
             result.warnings,
         )
 
+    def import_previous_review(self, config_path: Path) -> FileReport:
+        """The records a previous review screened, as a batch of kind `previous` (once)."""
+        from screener.ingest.previous import previous_review_records
+
+        label = f"Previous review ({config_path.parent.name or config_path.name})"
+        done = next((b for b in self.store.batches()
+                     if b.source_kind == SourceKind.PREVIOUS and b.path == str(config_path)), None)  # fmt: skip
+        if done is not None:
+            return FileReport(str(config_path), "review", done.source_label, done.n_in_file, 0,
+                              [], [], already_imported=True)  # fmt: skip
+        records, studies, reports = previous_review_records(config_path)
+        _batch, stored = self.store.add_batch(
+            path=str(config_path), sha256="", source_label=label, source_kind=SourceKind.PREVIOUS,
+            format="review", encoding="", records=iter(records),
+            finish=lambda: (len(records), {"previous_review": {"studies": studies,
+                                                               "reports": reports}}),
+        )  # fmt: skip
+        return FileReport(str(config_path), "review", label, len(records), stored, [], [])
+
     def apply_rules(self) -> int:
         """Log auto-exclusions for `exclude` rules (see screening/auto.py)."""
         from screener.screening.auto import apply_exclusion_rules
@@ -213,22 +243,46 @@ class Project:
             self._links_head = head
         return self._primary
 
+    def previous_batches(self) -> frozenset[int]:
+        """Import batches that are the previous version of an updated review (never screened
+        again): see screener/ingest/previous.py."""
+        return previous_batch_ids(self.store)
+
     def screenable(self) -> list[StoredRecord]:
-        """Records that are screened: not duplicates, not from a previous review."""
+        """Records that are screened: not duplicates, not of the previous version."""
         dups = self.primary_of()
-        return [
-            r
-            for r in self.store.records()
-            if r.id not in dups and r.source_kind != SourceKind.PREVIOUS
-        ]
+        previous = self.previous_batches()
+        return [r for r in self.store.records() if r.id not in dups and r.batch_id not in previous]
 
     def screenable_ids(self) -> list[int]:
         dups = self.primary_of()
+        previous = self.previous_batches()
         return [
             rid
-            for rid, kind in self.store.record_kinds()
-            if rid not in dups and kind != SourceKind.PREVIOUS
+            for rid, batch in self.store.record_batches()
+            if rid not in dups and batch not in previous
         ]
+
+    def previous_version_included(self) -> int:
+        """Studies the previous version included, from decisions made in this store before
+        `screener update` (a previous review named in the config counts in its own store)."""
+        previous = self.previous_batches()
+        dups = self.primary_of()
+        ids = [rid for rid, b in self.store.record_batches() if b in previous and rid not in dups]
+        if not ids:
+            return 0
+        ta, ft = self.states(Stage.TITLE_ABSTRACT), self.states(Stage.FULL_TEXT)
+        maybe = self.config.maybe_to_full_text
+        req = {st: self.config.stages[st].reviewers_required for st in Stage}
+        n = 0
+        for rid in ids:
+            a, b = ta.get(rid), ft.get(rid)
+            if a is None or b is None or (a.auto is not None and a.resolution is None):
+                continue
+            if (a.outcome(req[Stage.TITLE_ABSTRACT], maybe).is_include
+                    and b.outcome(req[Stage.FULL_TEXT], maybe, True).is_include):  # fmt: skip
+                n += 1
+        return n
 
     # -- derived state ------------------------------------------------------------------
 

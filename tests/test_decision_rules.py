@@ -147,7 +147,12 @@ def test_imported_resolutions_are_refused_for_records_not_in_conflict(
     with pytest.raises(DecisionImportError, match=r"res.csv:3: 'R2': R2 is not in conflict"):
         import_decisions(loaded, path, reviewer="senior", stage=TA, resolve=True)
     assert loaded.states(TA)[1].resolution is None  # all or nothing
-    assert import_decisions(loaded, path, reviewer="senior", stage=TA, resolve=True, override=True)
+    assert (
+        import_decisions(
+            loaded, path, reviewer="senior", stage=TA, resolve=True, override=True
+        ).applied
+        == 2
+    )
     events = loaded.store.events(stage=TA, actions=["resolve"])
     assert [e.context.get("override", False) for e in events] == [False, True]
 
@@ -173,7 +178,32 @@ def test_a_note_typed_before_the_decision_is_exported(loaded: Project, tmp_path:
     # the file goes back in as it came out (e.g. to another copy of the review)
     copy = Project.open(loaded.config.path)
     try:
-        assert import_decisions(copy, out, reviewer="reviewer2", stage=TA) == 2
+        assert import_decisions(copy, out, reviewer="reviewer2", stage=TA).applied == 2
         assert copy.states(TA)[2].notes_by("reviewer2") == ["only a note"]
     finally:
         copy.close()
+
+
+def test_rows_for_two_copies_of_one_study(loaded: Project, tmp_path: Path) -> None:
+    """Another tool's export decides each copy of a study (a duplicate often excluded as
+    such): the most inclusive row decides, then the one naming the primary; the other rows
+    are reported, not applied."""
+    loaded.store.append_links([{"action": "link", "record_id": 3, "other_id": 1,
+                                "method": "test", "actor": "test"}])  # fmt: skip
+    path = tmp_path / "other_tool.csv"
+    path.write_text("id,decision\nR3,exclude\nR2,exclude\nR1,include\n", encoding="utf-8")
+    done = import_decisions(loaded, path, reviewer="reviewer1", stage=TA)
+    assert done.applied == 2 and len(done.merged) == 1
+    assert "other_tool.csv:2: 'R3' (R3) is the same study as row 4 (R1" in done.merged[0]
+    assert "exclude is not applied" in done.merged[0]
+    assert {rid: v["reviewer1"].decision.value for rid, v in
+            ((r, votes(loaded, r)) for r in (1, 2))} == {1: "include", 2: "exclude"}  # fmt: skip
+    inclusive = tmp_path / "inclusive.csv"  # the copy's include wins over the primary's exclude
+    inclusive.write_text("id,decision\nR1,exclude\nR3,maybe\n", encoding="utf-8")
+    done = import_decisions(loaded, inclusive, reviewer="reviewer2", stage=TA)
+    assert "R1" in done.merged[0] and "exclude is not applied" in done.merged[0]
+    assert votes(loaded, 1)["reviewer2"].decision.value == "maybe"
+    again = tmp_path / "twice.csv"
+    again.write_text("id,decision\nR2,exclude\nR2,include\n", encoding="utf-8")
+    with pytest.raises(DecisionImportError, match="same record as row 2"):
+        import_decisions(loaded, again, reviewer="reviewer2", stage=TA)

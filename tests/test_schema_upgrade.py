@@ -1,8 +1,8 @@
 """Schema upgrades: an older store is backed up then migrated in place; a newer one refused.
 
-An "older" store is fabricated by registering a test migration v1 → v2 (monkeypatching
-`MIGRATIONS` and `SCHEMA_VERSION`): a store written at version 1 is then older than the
-code.
+An "older" store is fabricated by registering a test migration to the next version
+(monkeypatching `MIGRATIONS` and `SCHEMA_VERSION`): a store written at the current version is
+then older than the code. The real migrations are tested from a version-1 store.
 """
 
 from __future__ import annotations
@@ -36,9 +36,16 @@ def fill(url: str, n: int = 3) -> None:
     store.close()
 
 
+CURRENT = schema.SCHEMA_VERSION
+NEXT = CURRENT + 1
+
+
 def as_version_2(monkeypatch: pytest.MonkeyPatch, apply=add_flag_column) -> None:
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(migrations, "MIGRATIONS", [Migration(2, "add_test_flag", apply)])
+    """Pretend the code is one version ahead of the stores `fill` writes."""
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", NEXT)
+    monkeypatch.setattr(
+        migrations, "MIGRATIONS", [*migrations.MIGRATIONS, Migration(NEXT, "add_test_flag", apply)]
+    )
 
 
 def test_the_real_migration_list_is_coherent() -> None:
@@ -56,7 +63,7 @@ def test_older_store_is_backed_up_then_migrated(
     as_version_2(monkeypatch)
     store = open_store(backend_url)
     try:
-        assert store.schema_version() == 2
+        assert store.schema_version() == NEXT
         assert "test_flag" in {c["name"] for c in inspect(store.engine).get_columns("records")}
         with store.read() as conn:
             flags = [r[0] for r in conn.execute(text("SELECT test_flag FROM records ORDER BY id"))]
@@ -65,22 +72,22 @@ def test_older_store_is_backed_up_then_migrated(
         if store.is_sqlite:
             assert store.engine.url.database is not None
             db = Path(store.engine.url.database)
-            backup = db.with_name(db.name + ".v1.bak")
+            backup = db.with_name(db.name + f".v{CURRENT}.bak")
             assert backup.exists()
             with sqlite3.connect(backup) as old:
                 assert old.execute(
                     "SELECT value FROM schema_info WHERE key='schema_version'"
-                ).fetchone() == ("1",)
+                ).fetchone() == (str(CURRENT),)
                 assert old.execute("SELECT count(*) FROM records").fetchone() == (3,)
                 cols = [r[1] for r in old.execute("PRAGMA table_info(records)")]
                 assert "test_flag" not in cols
             with sqlite3.connect(db) as new:
-                assert new.execute("PRAGMA user_version").fetchone() == (2,)
+                assert new.execute("PRAGMA user_version").fetchone() == (NEXT,)
         else:
             schemas = [
                 s
                 for s in inspect(store.engine).get_schema_names()
-                if s.startswith("screener_backup_v1_")
+                if s.startswith(f"screener_backup_v{CURRENT}_")
             ]
             assert len(schemas) == 1
             with store.read() as conn:
@@ -90,12 +97,12 @@ def test_older_store_is_backed_up_then_migrated(
                         f"SELECT value FROM \"{schemas[0]}\".schema_info WHERE key='schema_version'"
                     )
                 ).scalar()
-            assert (n, version) == (3, "1")
+            assert (n, version) == (3, str(CURRENT))
     finally:
         store.close()
     again = open_store(backend_url)  # already at version 2: opened as it is
     try:
-        assert again.schema_version() == 2
+        assert again.schema_version() == NEXT
     finally:
         again.close()
 
@@ -115,7 +122,7 @@ def test_failed_migration_leaves_the_old_version(
     monkeypatch.undo()
     store = open_store(backend_url)
     try:
-        assert store.schema_version() == 1
+        assert store.schema_version() == CURRENT
         assert "test_flag" not in {c["name"] for c in inspect(store.engine).get_columns("records")}
         assert store.count_records() == 3
     finally:
@@ -126,12 +133,12 @@ def test_second_backup_does_not_overwrite_the_first(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "s.sqlite"
-    (tmp_path / "s.sqlite.v1.bak").write_text("an earlier backup")
+    (tmp_path / f"s.sqlite.v{CURRENT}.bak").write_text("an earlier backup")
     fill(f"sqlite:///{db}")
     as_version_2(monkeypatch)
     open_store(f"sqlite:///{db}").close()
-    assert (tmp_path / "s.sqlite.v1.bak").read_text() == "an earlier backup"
-    assert len(list(tmp_path.glob("s.sqlite.v1.*.bak"))) == 1
+    assert (tmp_path / f"s.sqlite.v{CURRENT}.bak").read_text() == "an earlier backup"
+    assert len(list(tmp_path.glob(f"s.sqlite.v{CURRENT}.*.bak"))) == 1
 
 
 def test_newer_store_is_refused(backend_url: str) -> None:
@@ -158,3 +165,21 @@ def test_newer_store_refused_by_the_cli(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["--config", str(config), "status"]) == 1
     err = capsys.readouterr().err
     assert "schema version 99" in err and "upgrade screener" in err
+
+
+def test_a_version_1_store_gets_the_review_event_log(tmp_path: Path) -> None:
+    """The real migration 1 → 2 on a store as version 1 wrote it (no review_events table)."""
+    db = tmp_path / "old.sqlite"
+    fill(f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:  # turn it back into what version 1 created
+        conn.execute("DROP TABLE review_events")
+        conn.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
+        conn.execute("PRAGMA user_version = 1")
+    store = open_store(f"sqlite:///{db}")
+    try:
+        assert store.schema_version() == CURRENT >= 2
+        assert "review_events" in inspect(store.engine).get_table_names()
+        assert store.count_records() == 3 and len(store.events()) == 1
+        assert (tmp_path / "old.sqlite.v1.bak").exists()
+    finally:
+        store.close()

@@ -203,7 +203,7 @@ def test_decisions_import_is_all_or_nothing(loaded: Project, tmp_path: Path) -> 
             {"id": "#3", "decision": "maybe"},
         ],
     )
-    assert import_decisions(loaded, good, reviewer="reviewer1", stage=TA) == 3
+    assert import_decisions(loaded, good, reviewer="reviewer1", stage=TA).applied == 3
     votes = {rid: rs.votes["reviewer1"].decision for rid, rs in loaded.states(TA).items()}
     assert votes == {1: Decision.INCLUDE, 2: Decision.EXCLUDE, 3: Decision.MAYBE}
 

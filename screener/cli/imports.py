@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from screener.cli import common as c
-from screener.errors import ImportFormatError
+from screener.errors import ImportFormatError, ScreenerError
 from screener.model import SourceKind
 
 
@@ -35,6 +35,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "update",
+        parents=[common],
+        help="start an update of this review: what is imported so far becomes its previous version",
+        description="Start a new search round in the same review (PRISMA 2020 'updated review'). "
+        "Every record imported so far becomes the previous version: never screened again, its "
+        "included studies counted as 'studies included in the previous version'. Then import "
+        "the new searches with `screener import`; records that match the previous version's "
+        "are linked to them as duplicates. See 'Updating a review' in the README.",
+    )
+    p.add_argument("--reviewer", required=True, help="the senior reviewer starting the update")
+    p.add_argument("--note", default="", help="e.g. the date of the new searches")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="start even though records still await screening or a resolution",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_update)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -85,3 +105,31 @@ def cmd_import(args: argparse.Namespace) -> int:
     for e in failed:
         c.error(e.message + " (nothing of this file was stored)")
     return 1 if failed else 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from screener.ingest.previous import start_update
+    from screener.prisma import compute_flow
+
+    project = c.project(args)
+    senior = project.senior(args.reviewer)
+    flow = compute_flow(project, check=False)
+    if flow.provisional and not args.force:
+        raise ScreenerError(
+            f"this review is not finished ({flow.provisional_note()}): those records would "
+            "join the previous version undecided. Finish them, or pass --force"
+        )
+    if not project.store.count_records():
+        raise ScreenerError("nothing is imported yet: an update needs a previous version")
+    detail = start_update(project.store, senior.name, args.note)
+    after = compute_flow(project, check=False)
+    data = {"update_started": True, "previous_batches": detail["last_batch"],
+            "previous_studies": after.previous_studies,
+            "previous_search_records": after.previous_search_records}  # fmt: skip
+    if args.json:
+        c.emit_json(data)
+        return 0
+    c.out(f"update started by {senior.name}: the {after.previous_search_records} records imported "
+          f"so far are the previous version ({after.previous_studies} studies included);")  # fmt: skip
+    c.out("import the new searches with `screener import FILE --source LABEL`")
+    return 0

@@ -245,7 +245,7 @@ def cmd_decisions_export(args: argparse.Namespace) -> int:
 def cmd_decisions_import(args: argparse.Namespace) -> int:
     project = c.project(args)
     stage = c.stage_of(args) or Stage.TITLE_ABSTRACT
-    n = import_decisions(
+    done = import_decisions(
         project,
         args.file,
         reviewer=args.reviewer,
@@ -257,5 +257,7 @@ def cmd_decisions_import(args: argparse.Namespace) -> int:
         resolve=args.resolve,
         override=args.override,
     )
-    c.out(f"applied {n} decisions for {args.reviewer} at {stage.value}")
+    for line in done.merged:
+        c.out(f"not applied: {line}")
+    c.out(f"applied {done.applied} decisions for {args.reviewer} at {stage.value}")
     return 0

@@ -56,8 +56,8 @@ MAX_KEY_GROUP = 200
 RARE_WORDS = 3  # the rarest words of a title that are blocking keys
 RARE_DF = 300  # …when no more records than this have them  # an identifier shared by more records than this is not trusted
 
-WEIGHTS = {"title": 3.0, "author": 1.0, "year": 1.0, "journal": 0.5, "volume": 0.5,
-           "page": 0.5, "abstract": 1.0}  # fmt: skip
+WEIGHTS = {"title": 3.0, "author": 1.0, "coauthors": 0.5, "year": 1.0, "journal": 0.5,
+           "volume": 0.5, "page": 0.5, "abstract": 1.0}  # fmt: skip
 IDS_DATABASES = ("pubmed", "medline")
 _ID_SHAPE = re.compile(r"[^0-9]*")
 _NOTICE_TYPES = frozenset({"erratum", "corrigendum", "correction", "retraction", "retracted"})
@@ -80,6 +80,7 @@ class Item:
     database: str = ""
     abstract: str = ""
     publication_type: str = ""
+    source_id: str = ""  # the record's id in its export (a database's record number)
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ class Features:
     numbers: frozenset[str]
     notices: frozenset[str]
     database: str
+    copy: tuple[Any, ...] | None = None  # source id and content: the same record exported twice
     _abstract: str | None = None
     _surnames: frozenset[str] | None = None
 
@@ -159,9 +161,15 @@ def features(item: Item) -> Features:
     ):
         # ids of another shape (`L123` and `CN-123`) come from different systems
         acc = (f"{db}:{_ID_SHAPE.match(acc_value).group(0)}", acc_value)  # type: ignore[union-attr]
+    compacts = tuple(compact(v) for v in variants)
+    copy = None
+    if item.source_id.strip() and compacts:
+        copy = (item.source_id.strip(), compacts[0], item.year,
+                tuple(surname(a) for a in item.authors[:12]),
+                " ".join(item.abstract.split()).casefold())  # fmt: skip
     return Features(
         variants=variants,
-        compacts=tuple(compact(v) for v in variants),
+        compacts=compacts,
         sigs=sigs,
         surname=surname(item.authors[0]) if item.authors else "",
         other_authors=tuple(item.authors[1:12]),
@@ -177,6 +185,7 @@ def features(item: Item) -> Features:
         numbers=number_tokens(main),
         notices=notices,
         database=db,
+        copy=copy,
     )
 
 
@@ -274,6 +283,10 @@ def compare(
             asim = asim if asim >= 0.8 else 0.0
         add("author", asim)
         fields["first_author"] = round(asim, 3) if asim < 1 else fa.surname
+    if fa.surnames and fb.surnames:  # the co-authors, in any order
+        shared = len(fa.surnames & fb.surnames) / len(fa.surnames | fb.surnames)
+        add("coauthors", shared)
+        fields["coauthors"] = round(shared, 3)
     if fa.year is not None and fb.year is not None:
         diff = abs(fa.year - fb.year)
         add("year", 1.0 if diff == 0 else 0.8 if diff == 1 else 0.0)
@@ -406,7 +419,9 @@ def candidate_pairs(feats: Sequence[Features]) -> set[tuple[int, int]]:
 
 
 def key_pairs(feats: Sequence[Features]) -> dict[tuple[int, int], str]:
-    """Pairs that share an identifier (DOI, PMID, accession id), with which one."""
+    """Pairs that share an identifier (DOI, PMID, accession id), with which one; and exact
+    copies: the same source record id with the same title, authors and year (one record
+    exported twice, e.g. by a review's previous search and its update)."""
     groups: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for i, f in enumerate(feats):
         if f.doi:
@@ -415,6 +430,8 @@ def key_pairs(feats: Sequence[Features]) -> dict[tuple[int, int], str]:
             groups[("pmid", f.pmid)].append(i)
         if f.acc:
             groups[("accession", f.acc)].append(i)
+        if f.copy:
+            groups[("copy", f.copy)].append(i)
     out: dict[tuple[int, int], str] = {}
     for (kind, _value), members in groups.items():
         if len(members) < 2 or len(members) > MAX_KEY_GROUP:

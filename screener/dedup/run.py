@@ -30,7 +30,8 @@ from screener.dedup.match import (
     group_matches,
 )
 from screener.errors import ConfigError, ScreenerError
-from screener.model import Record, SourceKind
+from screener.ingest.previous import previous_batch_ids
+from screener.model import Record
 from screener.store import schema
 from screener.store.store import (
     LinkEvent,
@@ -118,7 +119,7 @@ def load_items(store: Store) -> list[Item]:
     c = schema.records.c
     query = select(
         c.id, c.source_kind, c.database, c.title, c.authors, c.year, c.journal, c.volume,
-        c.pages, c.doi, c.pmid, c.accession, c.abstract, c.publication_type,
+        c.pages, c.doi, c.pmid, c.accession, c.abstract, c.publication_type, c.source_id,
     ).order_by(c.id)  # fmt: skip
     items: list[Item] = []
     with store.read() as conn:
@@ -130,6 +131,7 @@ def load_items(store: Store) -> list[Item]:
                     journal=row.journal, volume=row.volume, pages=row.pages, doi=row.doi,
                     pmid=row.pmid, accession=row.accession, database=row.database,
                     abstract=row.abstract, publication_type=row.publication_type,
+                    source_id=row.source_id,
                 )
             )  # fmt: skip
     return items
@@ -151,6 +153,7 @@ def load_item(rec: StoredRecord) -> Item:
         database=r.database,
         abstract=r.abstract,
         publication_type=r.publication_type,
+        source_id=r.source_id,
     )
 
 
@@ -298,7 +301,8 @@ def deduplicate(project: Any, threshold: float | None = None) -> DedupResult:
         feats, matches, seed=seed, blocked=blocked, threshold=value
     )
 
-    link_rows, updates = _plan_links(store, items, pmap, groups, merged, result)
+    previous = previous_batch_ids(store)
+    link_rows, updates = _plan_links(store, items, pmap, groups, merged, result, previous)
     cand_rows = _plan_queue(store, items, groups, review, blocked_ids)
     result.queued = len(cand_rows)
     if link_rows or cand_rows or updates:
@@ -322,8 +326,13 @@ def _plan_links(
     groups: Any,
     merged: list[Match],
     result: DedupResult,
+    previous_batches: frozenset[int] = frozenset(),
 ) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
-    """The link events and field updates that this run's merges call for."""
+    """The link events and field updates that this run's merges call for.
+
+    A group that holds a record of the previous version keeps it as its primary: the new
+    records are its duplicates and are never screened again.
+    """
     if not merged:
         return [], {}
     touched = {groups.find(m.a) for m in merged}
@@ -347,7 +356,7 @@ def _plan_links(
         if len(subgroups) < 2:
             continue
         existing = [p for p, ms in subgroups.items() if len(ms) > 1]
-        previous = [p for p in subgroups if recs[p].source_kind == SourceKind.PREVIOUS]
+        previous = [p for p in subgroups if recs[p].batch_id in previous_batches]
         pool = previous or existing or list(subgroups)
         primary = max(pool, key=lambda p: (len(subgroups[p]), completeness(recs[p])))
         sub_of = {rid: p for p, ms in subgroups.items() for rid in ms}

@@ -246,12 +246,13 @@ def compute_flow(project: Project, *, check: bool = True) -> PrismaFlow:
     config = project.config
     store = project.store
     flow = PrismaFlow(title=config.title)
-    if config.previous is not None:
+    batches = store.batches()
+    previous_batches = project.previous_batches()
+    if config.previous is not None or previous_batches:
         flow.updated = True
-        flow.previous_studies = config.previous.studies
-        flow.previous_reports = config.previous.reports
+        _previous_version(flow, project, batches)
 
-    labels = {b.id: b.source_label for b in store.batches()}
+    labels = {b.id: b.source_label for b in batches}
     dups = project.primary_of()
     auto = project.auto_excluded()
     ta = project.outcomes(Stage.TITLE_ABSTRACT)
@@ -261,6 +262,8 @@ def compute_flow(project: Project, *, check: bool = True) -> PrismaFlow:
     other_kind: Counter[str] = Counter()
 
     for rid, batch_id, kind, *_ in store.record_keys():
+        if batch_id in previous_batches:
+            kind = SourceKind.PREVIOUS  # the previous version's search, whatever its source
         kinds[rid] = kind
         col_name = column_of(kind)
         if col_name == "previous":
@@ -332,6 +335,23 @@ def compute_flow(project: Project, *, check: bool = True) -> PrismaFlow:
     if check:
         check_arithmetic(flow)
     return flow
+
+
+def _previous_version(flow: PrismaFlow, project: Project, batches: list[Any]) -> None:
+    """Studies and reports of the previous version: as the config states them, else those of
+    the previous review it names plus those included in this store before `screener update`."""
+    stated = project.config.previous
+    if stated is not None and stated.studies is not None:
+        flow.previous_studies = stated.studies
+        flow.previous_reports = stated.reports if stated.reports is not None else stated.studies
+        return
+    studies = reports = project.previous_version_included()
+    for b in batches:
+        named = b.report.get("previous_review") if isinstance(b.report, dict) else None
+        if named:
+            studies += int(named.get("studies", 0))
+            reports += int(named.get("reports", 0))
+    flow.previous_studies, flow.previous_reports = studies, reports
 
 
 # -- arithmetic ----------------------------------------------------------------------------

@@ -17,12 +17,21 @@ from typing import Any
 from screener.errors import ScreenerError
 from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
-from screener.model import Stage
+from screener.model import Decision, Stage
 from screener.project import Project
 from screener.screening.blinding import require_may_see
 from screener.screening.decide import check_reason, check_resolution, parse_decision
 from screener.screening.state import DECIDE, NOTE, NOTE_SEPARATOR
 from screener.store.store import parse_project_id, project_id
+
+
+@dataclass(frozen=True)
+class DecisionImport:
+    """What an import applied: rows, and rows not applied because another row names the same
+    study (a record linked as its duplicate), one line each."""
+
+    applied: int
+    merged: list[str]
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,12 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 
 class IdIndex:
-    """Find records by project id, source record id, PMID or DOI (duplicates → primary)."""
+    """Find records by project id, source record id, PMID or DOI.
+
+    A value that names one record gives that record, even if it is a duplicate (its decision
+    then counts on its primary, as decisions on duplicates do); a value shared by a record
+    and its duplicates (a DOI, say) gives their primary.
+    """
 
     def __init__(self, project: Project) -> None:
         self.primary = project.primary_of()
@@ -90,10 +104,12 @@ class IdIndex:
             return None, "empty id"
         pid = parse_project_id(v)
         if pid is not None and pid in self.ids:
-            return self.primary.get(pid, pid), ""
+            return pid, ""
         for kind, key in (("src", v), ("pmid", v), ("doi", normalise_doi(v))):
             hits = self.by[kind].get(key) if key else None
             if hits:
+                if len(hits) == 1:
+                    return next(iter(hits)), ""
                 primaries = {self.primary.get(h, h) for h in hits}
                 if len(primaries) == 1:
                     return primaries.pop(), ""
@@ -114,8 +130,9 @@ def import_decisions(
     note_column: str | None = "note",
     resolve: bool = False,
     override: bool = False,
-) -> int:
-    """Apply a file of decisions as `reviewer`'s events; return how many were applied.
+) -> DecisionImport:
+    """Apply a file of decisions as `reviewer`'s events: all of them, or none when a row is
+    refused (DecisionImportError lists every refused row).
 
     A row with no decision but a note adds the note (as `decisions export` writes it).
     `resolve`: the rows are a senior's resolutions, each for a record in conflict (or any
@@ -140,15 +157,17 @@ def import_decisions(
     open_ids = set(project.at_full_text()) if stage is Stage.FULL_TEXT else None
     states = project.states(stage) if resolve else None
     refused: list[Refused] = []
-    events: list[dict[str, Any]] = []
-    seen: dict[int, int] = {}
+    notes: list[dict[str, Any]] = []
+    decided: dict[int, list[tuple[int, str, int, dict[str, Any]]]] = defaultdict(list)
+    named: dict[int, int] = {}
     for n, row in enumerate(rows, start=2):
         value = (row.get(id_col) or "").strip()
         rid, why = index.find(value)
         if rid is None:
             refused.append(Refused(n, value, why))
             continue
-        if open_ids is not None and rid not in open_ids:
+        primary = index.primary.get(rid, rid)
+        if open_ids is not None and primary not in open_ids:
             refused.append(Refused(n, value, "has not passed title/abstract screening"))
             continue
         raw_decision = (row.get(decision_column) or "").strip()
@@ -156,17 +175,18 @@ def import_decisions(
         reason = (row.get(reason_column) or "") if reason_column else ""
         context: dict[str, Any] = {"imported_from": str(path), "row": n}
         if not raw_decision and note and not reason.strip():
-            events.append({"record_id": rid, "stage": stage.value, "reviewer": who.name,
-                           "action": NOTE, "note": note, "context": context})  # fmt: skip
+            notes.append({"record_id": rid, "stage": stage.value, "reviewer": who.name,
+                          "action": NOTE, "note": note, "context": context})  # fmt: skip
             continue
-        if rid in seen:
-            refused.append(Refused(n, value, f"same record as row {seen[rid]}"))
+        if rid in named:
+            refused.append(Refused(n, value, f"same record as row {named[rid]}"))
             continue
+        named[rid] = n
         try:
             decision = parse_decision(raw_decision)
             if resolve:
-                res = check_resolution(project, rid, decision, stage, reason=reason, note=note,
-                                       override=override, states=states)  # fmt: skip
+                res = check_resolution(project, primary, decision, stage, reason=reason,
+                                       note=note, override=override, states=states)  # fmt: skip
                 event = res.event(stage, who.name)
                 event["context"] = {**event["context"], **context}
             else:
@@ -177,12 +197,28 @@ def import_decisions(
         except ScreenerError as exc:
             refused.append(Refused(n, value, exc.message))
             continue
-        seen[rid] = n
-        events.append(event)
+        decided[primary].append((n, value, rid, event))
     if refused:
         raise DecisionImportError(str(path), refused, len(rows))
-    project.store.append_events(events)
-    return len(events)
+    # Rows for several copies of one study (records linked as duplicates; another tool's
+    # export often excludes the second copy as a duplicate): the most inclusive decision
+    # decides (a study included under any of its records stays in), then the row naming the
+    # primary record, then the first; the others are reported.
+    events: list[dict[str, Any]] = []
+    merged: list[str] = []
+    rank = {Decision.INCLUDE.value: 0, Decision.MAYBE.value: 1, Decision.EXCLUDE.value: 2}
+    for primary, candidates in decided.items():
+        winner = min(candidates, key=lambda c: (rank[c[3]["decision"]], c[2] != primary, c[0]))
+        events.append(winner[3])
+        for n, value, rid, event in candidates:
+            if event is not winner[3]:
+                merged.append(
+                    f"{path}:{n}: {value!r} ({project_id(rid)}) is the same study as row "
+                    f"{winner[0]} ({project_id(primary)}, linked as duplicates): that row decides "
+                    f"it; this row's {event['decision']} is not applied"
+                )
+    project.store.append_events(sorted([*events, *notes], key=lambda e: e["context"]["row"]))
+    return DecisionImport(len(events) + len(notes), merged)
 
 
 def current_decisions(

@@ -31,8 +31,15 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
+def add_review_events(conn: Connection) -> None:
+    """v2: the log of review-level events (update rounds, blinding lifted)."""
+    from screener.store import schema
+
+    schema.review_events.create(conn)
+
+
 # Version 1 is the initial schema created by `metadata.create_all`; later steps append here.
-MIGRATIONS: list[Migration] = []
+MIGRATIONS: list[Migration] = [Migration(2, "add_review_events", add_review_events)]
 
 
 def check_migrations(migrations: list[Migration], current: int) -> list[str]:

@@ -120,4 +120,16 @@ dup_candidates = Table(
     Column("detail", Text, nullable=False),
 )
 
-SCHEMA_VERSION = 1
+# Append-only log of review-level events: an update's new search round starts
+# (`update_started`), blinding lifted or restored by the senior (`unblind`, `reblind`).
+review_events = Table(
+    "review_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts", String(40), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+SCHEMA_VERSION = 2

@@ -127,6 +127,17 @@ class LinkEvent:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewEvent:
+    """One row of the review-level log (update rounds, blinding lifted)."""
+
+    id: int
+    ts: str
+    action: str
+    actor: str
+    detail: dict[str, Any]
+
+
 def _new_id(result: Any) -> int:
     """The primary key an INSERT created."""
     return int(result.inserted_primary_key[0])
@@ -461,9 +472,15 @@ class Store:
                 is not None
             )
 
-    def record_kinds(self) -> list[tuple[int, str]]:
-        """(id, source_kind) of every record: the cheapest full scan."""
+    def record_batches(self) -> list[tuple[int, int]]:
+        """(id, batch_id) of every record: the cheapest full scan (the batch_id index)."""
         c = schema.records.c
+        with self.read() as conn:
+            return [(r[0], r[1]) for r in conn.execute(select(c.id, c.batch_id).order_by(c.id))]
+
+    def batch_kinds(self) -> list[tuple[int, str]]:
+        """(id, source_kind) of every import batch."""
+        c = schema.batches.c
         with self.read() as conn:
             return [(r[0], r[1]) for r in conn.execute(select(c.id, c.source_kind).order_by(c.id))]
 
@@ -586,6 +603,26 @@ class Store:
             rows = conn.execute(select(schema.links).order_by(schema.links.c.id)).all()
         return [LinkEvent(**{**r._mapping, "detail": json.loads(r.detail)}) for r in rows]
 
+    # -- review-level events -------------------------------------------------------------
+
+    def append_review_event(self, action: str, actor: str, detail: dict[str, Any]) -> int:
+        with self.write() as conn:
+            return _new_id(
+                conn.execute(
+                    insert(schema.review_events).values(
+                        ts=now(), action=action, actor=actor,
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
+                )
+            )  # fmt: skip
+
+    def review_events(self) -> list[ReviewEvent]:
+        with self.read() as conn:
+            rows = conn.execute(
+                select(schema.review_events).order_by(schema.review_events.c.id)
+            ).all()
+        return [ReviewEvent(**{**r._mapping, "detail": json.loads(r.detail)}) for r in rows]
+
     # -- integrity ----------------------------------------------------------------------
 
     def integrity_check(self) -> list[str]:
@@ -663,6 +700,7 @@ __all__ = [
     "Batch",
     "Event",
     "LinkEvent",
+    "ReviewEvent",
     "Store",
     "StoredRecord",
     "file_sha256",

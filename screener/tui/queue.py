@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
 
-from screener.model import Decision, Reviewer, SourceKind, Stage
+from screener.model import Decision, Reviewer, Stage
 from screener.project import Project
 from screener.screening import decide as d
 from screener.screening.blinding import visible_votes
@@ -68,13 +68,12 @@ class Counts:
 
 
 def screenable_ids(project: Project) -> list[int]:
-    """Ids of records not from a previous review, in id order: one narrow query.
+    """Ids of records not of a review's previous version, in id order: one narrow query.
 
-    Filtering on the batch (not on the record's own source kind) lets SQLite answer from
-    the batch_id index instead of reading every record (`Project.screenable_ids` reads six
-    columns of every record: most of a second at 100,000 records).
+    Filtering on the batch lets SQLite answer from the batch_id index instead of reading
+    every record.
     """
-    previous = [b.id for b in project.store.batches() if b.source_kind == SourceKind.PREVIOUS]
+    previous = sorted(project.previous_batches())
     c = schema.records.c
     query = select(c.id).where(c.batch_id.notin_(previous)) if previous else select(c.id)
     if not previous:

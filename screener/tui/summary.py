@@ -136,8 +136,9 @@ def _flow(
 ) -> list[tuple[str, list[Box]]]:
     identified: Counter[str] = Counter()
     other: Counter[str] = Counter()
+    previous = project.previous_batches()
     for batch in project.store.batches():
-        if batch.source_kind == SourceKind.PREVIOUS:
+        if batch.id in previous:
             continue
         target = (
             identified if batch.source_kind in (SourceKind.DATABASE, SourceKind.REGISTER) else other
