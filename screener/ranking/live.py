@@ -13,6 +13,7 @@ config and are returned with the ranking so they can be logged with every ranked
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,15 +63,73 @@ def _settings(project: Project) -> tuple[str, dict[str, Any]]:
     return name, settings
 
 
+class LiveModel:
+    """One reviewer's ranking of one stage's records: their texts are featurized and their
+    rules' prior scores computed once; each `rank` call only retrains the classifier on the
+    reviewer's current decisions (milliseconds), so the order learns from every decision.
+    Safe to call from several worker threads (one at a time)."""
+
+    def __init__(self, project: Project, ids: Sequence[int]) -> None:
+        from screener.ranking.rankers import make_ranker
+        from screener.rules import load_rules
+
+        name, settings = _settings(project)
+        self.name = name
+        self.ranker: Any = make_ranker(name, **settings)
+        self.params: dict[str, Any] = self.ranker.get_params()
+        rules = load_rules(list(project.config.rules), dict(project.config.highlight))
+        records: dict[int, Any] = {}
+        wanted = list(dict.fromkeys(ids))
+        for start in range(0, len(wanted), 2000):
+            for sr in project.store.records(wanted[start : start + 2000]):
+                records[sr.id] = sr.record
+        self.ids = [rid for rid in wanted if rid in records]
+        self.row = {rid: i for i, rid in enumerate(self.ids)}
+        self.prior = [float(rules.prior_score(records[rid])) for rid in self.ids]
+        self.features = (
+            self.ranker.featurize([records[rid] for rid in self.ids]) if self.ids else None
+        )
+        self._lock = threading.Lock()
+
+    def rank(self, decisions: Mapping[int, Decision]) -> LiveRanking:
+        """The open records best first: by the model of `decisions` once it has an include and
+        an exclude, by the rules' prior score before."""
+        known = {rid: d for rid, d in decisions.items() if rid in self.row}
+        includes = sum(1 for d in known.values() if d is not Decision.EXCLUDE)
+        excludes = len(known) - includes
+        open_rows = [i for i, rid in enumerate(self.ids) if rid not in known]
+        if not (includes and excludes) or self.features is None:
+            order = sorted(open_rows, key=lambda i: (-self.prior[i], i))
+            scored = [(self.ids[i], self.prior[i]) for i in order]
+            return LiveRanking(scored, COLD_START, 0, includes, excludes)
+        train = [self.row[rid] for rid in known]
+        labels = [int(known[self.ids[i]] is not Decision.EXCLUDE) for i in train]
+        with self._lock:
+            self.ranker.fit(self.features[train], labels)
+            scores = self.ranker.predict_relevance(self.features[open_rows]) if open_rows else []
+        ranked = sorted(zip((self.ids[i] for i in open_rows), (float(x) for x in scores),
+                            strict=True), key=lambda pair: -pair[1])  # fmt: skip
+        return LiveRanking(ranked, self.name, len(known), includes, excludes, self.params)
+
+
+def live_ranking(
+    project: Project,
+    stage: Stage,
+    candidates: Sequence[int],
+    decisions: Mapping[int, Decision],
+) -> LiveRanking:
+    """The screening order for one reviewer (one-off: the app keeps a `LiveModel`)."""
+    return LiveModel(project, [*candidates, *decisions]).rank(decisions)
+
+
 def cold_start(project: Project, candidates: Sequence[int]) -> list[tuple[int, float]]:
     """Candidates by the rules' prior score, best first (ties in the given order)."""
     from screener.rules import load_rules
 
     rules = load_rules(list(project.config.rules), dict(project.config.highlight))
     scores: dict[int, float] = {}
-    chunk = 2000
-    for start in range(0, len(candidates), chunk):
-        for sr in project.store.records(candidates[start : start + chunk]):
+    for start in range(0, len(candidates), 2000):
+        for sr in project.store.records(candidates[start : start + 2000]):
             scores[sr.id] = float(rules.prior_score(sr.record))
     position = {rid: i for i, rid in enumerate(candidates)}
     return sorted(((rid, scores.get(rid, 0.0)) for rid in candidates),
@@ -83,49 +142,12 @@ def rank_records(
     candidates: Sequence[int],
     decisions: Mapping[int, Decision],
 ) -> list[tuple[int, float]]:
-    """The undecided candidates, best first, scored by a model of `decisions`.
-
-    `decisions` must hold at least one include (or maybe) and one exclude; the records they
-    name are the training rows whether or not they are among `candidates`.
-    """
-    from screener.ranking.rankers import make_ranker
-
-    name, settings = _settings(project)
-    ranker: Any = make_ranker(name, **settings)
-    decided = list(decisions)
-    open_ = [rid for rid in dict.fromkeys(candidates) if rid not in decisions]
-    by_id = {sr.id: sr.record for sr in project.store.records([*decided, *open_])}
-    decided = [rid for rid in decided if rid in by_id]
-    open_ = [rid for rid in open_ if rid in by_id]
-    if not open_:
-        return []
-    features = ranker.featurize([by_id[rid] for rid in [*decided, *open_]])
-    labels = [int(decisions[rid] is not Decision.EXCLUDE) for rid in decided]
-    ranker.fit(features[list(range(len(decided)))], labels)
-    scores = ranker.predict_relevance(
-        features[list(range(len(decided), len(decided) + len(open_)))]
-    )
-    ranked = list(zip(open_, (float(s) for s in scores), strict=True))
-    ranked.sort(key=lambda pair: -pair[1])
-    return ranked
-
-
-def live_ranking(
-    project: Project,
-    stage: Stage,
-    candidates: Sequence[int],
-    decisions: Mapping[int, Decision],
-) -> LiveRanking:
-    """The screening order for one reviewer: the model once it can learn, else the rules'."""
-    includes = sum(1 for d in decisions.values() if d is not Decision.EXCLUDE)
-    excludes = len(decisions) - includes
-    if includes and excludes:
-        order = rank_records(project, stage, candidates, decisions)
-        model = model_description(project)
-        return LiveRanking(order, model["model"], len(decisions), includes, excludes,
-                           model["params"])  # fmt: skip
-    open_ = [rid for rid in candidates if rid not in decisions]
-    return LiveRanking(cold_start(project, open_), COLD_START, 0, includes, excludes)
+    """The undecided candidates, best first, scored by a model of `decisions` (which must hold
+    an include and an exclude)."""
+    ranking = live_ranking(project, stage, candidates, decisions)
+    if not ranking.learned:
+        raise ValueError("ranking needs at least one relevant and one irrelevant record")
+    return ranking.order
 
 
 def model_description(project: Project) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from screener.model import Decision, Stage
 from screener.project import Project
 
 if TYPE_CHECKING:
-    from screener.ranking.live import LiveRanking
+    from screener.ranking.live import LiveModel, LiveRanking
 
 
 def ruleset(project: Project) -> Any:
@@ -32,6 +32,13 @@ def rank(
     from screener.ranking.live import live_ranking
 
     return live_ranking(project, stage, candidates, decisions)
+
+
+def model(project: Project, ids: Sequence[int]) -> LiveModel:
+    """A reviewer's ranking model over the stage's records (featurized once)."""
+    from screener.ranking.live import LiveModel
+
+    return LiveModel(project, ids)
 
 
 def stopping(queue: Any) -> str:

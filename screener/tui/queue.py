@@ -286,13 +286,6 @@ class ScreeningQueue:
         """The reviewer's own current decisions: what a ranking model may learn from."""
         return {rid: vote.decision for rid, vote in self.mine.items()}
 
-    def model_can_learn_now(self) -> bool:
-        """The order is not yet a model's, but the reviewer has an include and an exclude."""
-        if self.ranking is not None and self.ranking.learned:
-            return False
-        labels = {vote.includes for vote in self.mine.values()}
-        return labels == {True, False}
-
     def ranking_context(self, rid: int) -> dict[str, Any] | None:
         """What ranked the record on screen, logged with the decision made on it."""
         r = self.ranking

@@ -27,10 +27,12 @@ from screener.tui.widgets.panels import DecisionPanel, ScreeningProgress
 from screener.tui.widgets.record import RecordView
 
 if TYPE_CHECKING:
-    from screener.ranking.live import LiveRanking
+    from screener.ranking.live import LiveModel, LiveRanking
 
 STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
-RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
+# The model retrains after every decision; on a review of more than RERANK_RECORDS records,
+# after every n // RERANK_RECORDS decisions (scoring every open record takes that long).
+RERANK_RECORDS = 10_000
 TOTALS_AFTER = 1.0  # seconds without a decision before the stage totals refresh
 
 
@@ -61,6 +63,7 @@ class ScreeningScreen(BaseScreen):
         self.stopping_line = ""
         self.shown: Shown | None = None
         self._since_rank = 0
+        self._model: LiveModel | None = None
         self._totals_timer: Timer | None = None
 
     @property
@@ -133,7 +136,9 @@ class ScreeningScreen(BaseScreen):
         assert self.queue is not None
         q = self.queue
         try:
-            ranking = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+            if self._model is None:
+                self._model = ordering.model(self.sapp.project, list(q.ids))
+            ranking = self._model.rank(q.my_decisions())
             line = ranking.line()
         except Exception as exc:  # a model failure must never end a reviewer's session
             self.log.error(f"ranking failed: {exc!r}")
@@ -166,7 +171,7 @@ class ScreeningScreen(BaseScreen):
         self.totals_soon()
         if self.sapp.project.config.ranking_enabled:
             self._since_rank += 1
-            if self._since_rank >= RERANK_EVERY or self.queue.model_can_learn_now():
+            if self._since_rank >= max(1, len(self.queue.ids) // RERANK_RECORDS):
                 self._since_rank = 0
                 self.rank()
 
@@ -211,6 +216,8 @@ class ScreeningScreen(BaseScreen):
         self.refresh_record()
         self.post_message(Decided(rid, "undo"))
         self.totals_soon()
+        if self.sapp.project.config.ranking_enabled:
+            self.rank()
 
     def action_move(self, delta: int) -> None:
         assert self.queue is not None
