@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from screener.errors import PermissionDenied
 from screener.export.records import export_records
 from screener.project import Project
 from tests.conftest import FIXTURES
@@ -74,3 +78,20 @@ def test_ris_export_round_trips_into_a_fresh_review(
             record.pmid,
         )
         assert copy.publication_type == record.publication_type
+
+
+def test_any_reviewer_may_export_duplicates_under_blinding(review: Project, tmp_path: Path) -> None:
+    """Duplicate links do not depend on anyone's votes; outcome filters stay senior-only."""
+    review.import_file(FIXTURES / "dedup" / "embase.ris")
+    review.import_file(FIXTURES / "dedup" / "pubmed.nbib")
+    assert review.config.blinding
+    dups = review.primary_of()
+    assert dups
+    out = tmp_path / "dups.csv"
+    n = export_records(review, out, fmt="csv", stage=None, status="duplicates", viewer="reviewer1")
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert n == len(rows) == len(dups)
+    assert all(r["title_abstract"] == r["full_text"] == "" for r in rows)
+    for status in ("conflict", "included", "excluded", "agreed_include"):
+        with pytest.raises(PermissionDenied):
+            export_records(review, out, fmt="csv", stage=None, status=status, viewer="reviewer1")

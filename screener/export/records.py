@@ -37,6 +37,8 @@ CSV_FIELDS = [
     "full_text",
 ]
 STATUSES = {o.value for o in Outcome} | {"included", "excluded", "all", "duplicates"}
+# Selections that do not depend on anyone's votes: any reviewer may export them blinded.
+VOTE_FREE_STATUSES = frozenset({"all", "duplicates"})
 
 
 def _select(project: Project, stage: Stage | None, status: str) -> tuple[list[StoredRecord], dict]:
@@ -182,11 +184,12 @@ def export_records(
 
     While blinding is on, a record's outcome (e.g. `conflict`) would tell a reviewer what
     the other reviewer decided, so outcomes are exported only for a senior (`viewer`).
+    All records and the duplicates (links from dedup, not votes) are for anyone.
     """
     reveal = not project.config.blinding
     if viewer is not None:
         reveal = reveal or project.reviewer(viewer).is_senior
-    if not reveal and status != "all":
+    if not reveal and status not in VOTE_FREE_STATUSES:
         raise PermissionDenied(
             "while blinding is on, only a senior may export by outcome: add --as SENIOR"
         )
