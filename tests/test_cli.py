@@ -94,6 +94,37 @@ def test_import_json_report_duplicate_file_and_junk(tmp_path: Path) -> None:
     assert status["records"] == 2 and status["sources"] == {"Scopus": 2}
 
 
+def test_import_a_folder_imports_its_exports_in_name_order(tmp_path: Path) -> None:
+    run(["init", "rev"], tmp_path)
+    rev = tmp_path / "rev"
+    exports = rev / "exports"
+    (exports / "older").mkdir(parents=True)
+    shutil.copy(FIXTURES / "ris" / "ovid_numbered.ris", exports / "b_ovid.ris")
+    shutil.copy(FIXTURES / "medline" / "pubmed.nbib", exports / "a_pubmed.nbib")
+    shutil.copy(FIXTURES / "ris" / "tag_variants.ris", exports / "older" / "c.ris")
+    shutil.copy(FIXTURES / "ris" / "cp1252.ris", exports / ".hidden.ris")
+    (exports / "README.md").write_text("# Searches run on 2024-03-01\n", encoding="utf-8")
+    result = run(["import", "exports", "--json"], rev)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [Path(f["path"]).name for f in report["files"]] == ["a_pubmed.nbib", "b_ovid.ris"]
+    assert report["refused"] == []
+    assert {Path(o["path"]).name: o["reason"] for o in report["not_imported"]} == {
+        "README.md": "not an export: a .md file",
+        "older": "a folder (folders are not searched inside)",
+    }
+    assert report["total"] == sum(f["imported"] for f in report["files"]) > 3
+    text = run(["import", "exports"], rev)
+    assert text.returncode == 0, text.stderr
+    assert "not imported exports/README.md: not an export: a .md file" in text.stdout
+    (rev / "empty").mkdir()
+    empty = run(["import", "empty"], rev)
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert empty.stderr.startswith("screener: empty: no export files in this folder")
+    assert "FOLDER" in run(["import", "--help"], rev).stdout
+
+
 def test_every_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
