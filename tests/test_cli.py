@@ -139,3 +139,37 @@ def test_main_returns_exit_code_for_errors(
     code = main(["--config", str(tmp_path / "none.toml"), "status"])
     assert code == 2
     assert "no config file" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
+    """`screener status | head -1`: no traceback, SIGPIPE's exit status."""
+    run(["init", "rev"], tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before screener writes a byte
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "SCREENER_CONFIG"}
+        result = subprocess.run(
+            [sys.executable, "-m", "screener", "status"],
+            cwd=tmp_path / "rev",
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert result.stderr == ""
+
+
+def test_a_broken_pipe_inside_a_command_is_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener.cli import setup
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(setup, "cmd_status", broken)
+    assert main(["status"]) == 141
+    assert capsys.readouterr().err == ""
