@@ -74,6 +74,29 @@ def test_config_option_and_env(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "screener init" in missing.stderr
 
 
+@pytest.mark.parametrize("form", ["path", "relative", "url"])
+def test_a_store_in_a_missing_folder_is_refused_not_created(tmp_path: Path, form: str) -> None:
+    run(["init", "rev"], tmp_path)
+    cfg = tmp_path / "rev" / "config.toml"
+    missing = tmp_path / "no" / "such" / "dir"
+    store = {
+        "path": str(missing / "x.sqlite"),
+        "relative": "no/such/dir/x.sqlite",
+        "url": f"sqlite:///{missing / 'x.sqlite'}",
+    }[form]
+    if form == "relative":
+        missing = tmp_path / "rev" / "no" / "such" / "dir"
+    cfg.write_text(cfg.read_text().replace('# store = "screener.sqlite"', f'store = "{store}"', 1))
+    result = run(["status"], tmp_path / "rev")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "review.store" in line and str(missing) in line and "Traceback" not in line
+    assert not (tmp_path / "no").exists() and not (tmp_path / "rev" / "no").exists()
+    missing.mkdir(parents=True)  # once the folder exists, the store is made in it
+    assert run(["status"], tmp_path / "rev").returncode == 0
+    assert (missing / "x.sqlite").exists()
+
+
 def test_import_json_report_duplicate_file_and_junk(tmp_path: Path) -> None:
     run(["init", "rev"], tmp_path)
     rev = tmp_path / "rev"
