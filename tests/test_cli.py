@@ -196,3 +196,45 @@ def test_a_broken_pipe_inside_a_command_is_not_a_traceback(
     monkeypatch.setattr(setup, "cmd_status", broken)
     assert main(["status"]) == 141
     assert capsys.readouterr().err == ""
+
+
+def _raise_in_status(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    from screener.cli import setup
+
+    def failing(args: object) -> int:
+        raise exc
+
+    monkeypatch.setattr(setup, "cmd_status", failing)
+
+
+def test_an_unexpected_error_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _raise_in_status(monkeypatch, RuntimeError("the store moved\n  under our feet"))
+    assert main(["status"]) == 3
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "screener: internal error: RuntimeError: the store moved under our feet "
+        "(run again with --debug for the traceback)\n"
+    )
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("argv", [["--debug", "status"], ["status", "--debug"]])
+def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    _raise_in_status(monkeypatch, RuntimeError("boom"))
+    with pytest.raises(RuntimeError, match="boom"):
+        main(argv)
+
+
+def test_screener_errors_and_interrupts_keep_their_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener.errors import PermissionDenied
+
+    _raise_in_status(monkeypatch, PermissionDenied("not for you"))
+    assert main(["--debug", "status"]) == 1
+    assert capsys.readouterr().err == "screener: not for you\n"
+    _raise_in_status(monkeypatch, KeyboardInterrupt())
+    assert main(["status"]) == 130
+    assert capsys.readouterr().err == "screener: interrupted\n"

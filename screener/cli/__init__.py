@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the review's config.toml (default: $SCREENER_CONFIG or ./config.toml)",
     )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="on an unexpected (internal) error, show its traceback instead of one line",
+    )
     parser = argparse.ArgumentParser(
         prog="screener",
         description="Screening for systematic reviews: import, dedup, blinded dual review, PRISMA 2020.",
@@ -47,40 +53,62 @@ def build_parser() -> argparse.ArgumentParser:
 
 # What a shell reports for a process killed by SIGPIPE (128 + 13), e.g. `... | head -1`.
 BROKEN_PIPE_EXIT = 141
+# An unexpected exception: a bug, not the user's doing (ScreenerError exits 1 or 2).
+INTERNAL_ERROR = 3
+INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a reader that went away (a closed pipe) ends it quietly."""
+    """Run one command and return its exit status.
+
+    Errors become one line on stderr here and only here: a ScreenerError its message
+    (exit 1 or 2), Ctrl-C 130, any other exception `internal error: Type: message` (exit
+    3; with --debug its traceback instead); a reader that went away (a closed pipe)
+    ends the command quietly with 141.
+    """
     try:
-        code = _run(argv)
-        sys.stdout.flush()  # inside the try: buffered output meets the closed pipe here
+        code = _main(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # inside the try: buffered output meets a closed pipe here
     except BrokenPipeError:
         _silence_stdout()
         return BROKEN_PIPE_EXIT
     return code
 
 
-def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
-        args = (
-            parser.parse_args([*(argv or sys.argv[1:]), "app"])
-            if "app" in _commands(parser)
-            else args
-        )
-        if not getattr(args, "command", None):
-            parser.print_help()
-            return 0
+def _main(argv: list[str]) -> int:
+    debug = "--debug" in argv  # until the arguments are parsed
     try:
-        result = args.func(args)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "command", None):
+            if "app" not in _commands(parser):
+                parser.print_help()
+                return 0
+            args = parser.parse_args([*argv, "app"])
+        debug = bool(getattr(args, "debug", False))
+        return int(args.func(args) or 0)
     except ScreenerError as exc:
         c.error(exc.message)
         return exc.exit_code
     except KeyboardInterrupt:
         c.error("interrupted")
-        return 130
-    return int(result or 0)
+        return INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        c.error(internal_error(exc))
+        return INTERNAL_ERROR
+
+
+def internal_error(exc: BaseException, limit: int = 300) -> str:
+    """`internal error: Type: message (…--debug…)` on one line, the message shortened."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    what = type(exc).__name__ + (f": {text}" if text else "")
+    return f"internal error: {what} (run again with --debug for the traceback)"
 
 
 def _silence_stdout() -> None:
