@@ -11,7 +11,7 @@ import pytest
 
 from screener.errors import ImportFormatError
 from screener.ingest import read_file
-from screener.ingest.ris import is_ovid, to_record
+from screener.ingest.ris import is_ovid, read_ris, to_record
 from tests.conftest import DATASETS, FIXTURES, REPO, needs_shared
 
 RIS = FIXTURES / "ris"
@@ -87,6 +87,17 @@ def test_ovid_records_are_recognised(raw: dict[str, list[str]], numbered: bool, 
     assert is_ovid(raw, numbered=numbered) is ovid
     record, _ = to_record({**raw, "M3": ["Review"]}, "x.ris", numbered=numbered)
     assert record.publication_type == ("JOUR" if ovid else "Review")
+
+
+def test_only_a_number_right_before_ty_marks_an_ovid_record() -> None:
+    text = (
+        "1. TY  - JOUR\nTI  - Numbered on its TY line\nM3  - 2100 General Psychology\nER  - \n"
+        "TY  - JOUR\nTI  - Not from Ovid\nAB  - A list follows:\n2.\nKW  - ketamine\n"
+        "M3  - Review\nER  - \n"
+        "TY  - JOUR\nTI  - Neither\nM3  - Article\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.publication_type for r in result.records] == ["JOUR", "Review", "Article"]
 
 
 def test_embase_com_m3_is_the_publication_type() -> None:

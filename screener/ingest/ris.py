@@ -103,19 +103,21 @@ class TolerantRisParser(RisParser):
                 continue
             else:
                 tag, content = parse_line(line)
+                if tag is None and _OVID_NUMBER_RE.match(line):
+                    numbered = True
+                    continue
+                if tag == "TY" and _NUMBERED_TY_RE.match(line):  # `1. TY  - JOUR`
+                    numbered = True
             if tag == "TY":
                 if record is not None:
                     yield start, record
                 record = {"TY": [content]}
                 start = number
                 self.start_lines.append(number)
-                if numbered or _NUMBERED_TY_RE.match(line):
+                if numbered:
                     self.numbered_starts.add(number)
                 numbered = False
                 last = None
-                continue
-            if tag is None and _OVID_NUMBER_RE.match(line):
-                numbered = True
                 continue
             numbered = False  # a number counts only right before a TY line
             if record is None:
@@ -228,7 +230,8 @@ def to_record(
             if pmid:
                 break
     urls = _all(raw, "UR")
-    type_tags = ("PT",) if is_ovid(raw, numbered=numbered) else ("M3", "PT")
+    # M3 is the type unless Ovid wrote it (asked only of records that have an M3)
+    type_tags = ("M3", "PT") if "M3" in raw and not is_ovid(raw, numbered=numbered) else ("PT",)
     record = Record(
         title=title,
         abstract=abstract,
