@@ -169,15 +169,40 @@ def _reasons(value: Any, key: str, path: str) -> tuple[str, ...]:
 
 
 def _store_url(value: Any, root: Path, p: str) -> str:
+    """The store's URL; a SQLite file must be in a folder that exists (none is created)."""
     if value is None:
         value = "screener.sqlite"
     _expect(value, str, "review.store", p, "a file name or a database URL")
     if "://" in value:
+        _check_sqlite_folder(_sqlite_file(value), p)
         return value
     target = Path(value)
     if not target.is_absolute():
         target = root / target
+    _check_sqlite_folder(target, p)
     return f"sqlite:///{target}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+", 1)[0].lower() != "sqlite":
+        return None
+    database = rest[1:].split("?", 1)[0] if rest.startswith("/") else ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _check_sqlite_folder(target: Path | None, p: str) -> None:
+    if target is None or target.parent.is_dir():
+        return
+    raise ConfigError(
+        f"the folder {target.parent} does not exist; create it first, or name a store "
+        "in an existing folder",
+        key="review.store",
+        path=p,
+    )
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:

@@ -74,6 +74,29 @@ def test_config_option_and_env(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "screener init" in missing.stderr
 
 
+@pytest.mark.parametrize("form", ["path", "relative", "url"])
+def test_a_store_in_a_missing_folder_is_refused_not_created(tmp_path: Path, form: str) -> None:
+    run(["init", "rev"], tmp_path)
+    cfg = tmp_path / "rev" / "config.toml"
+    missing = tmp_path / "no" / "such" / "dir"
+    store = {
+        "path": str(missing / "x.sqlite"),
+        "relative": "no/such/dir/x.sqlite",
+        "url": f"sqlite:///{missing / 'x.sqlite'}",
+    }[form]
+    if form == "relative":
+        missing = tmp_path / "rev" / "no" / "such" / "dir"
+    cfg.write_text(cfg.read_text().replace('# store = "screener.sqlite"', f'store = "{store}"', 1))
+    result = run(["status"], tmp_path / "rev")
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "review.store" in line and str(missing) in line and "Traceback" not in line
+    assert not (tmp_path / "no").exists() and not (tmp_path / "rev" / "no").exists()
+    missing.mkdir(parents=True)  # once the folder exists, the store is made in it
+    assert run(["status"], tmp_path / "rev").returncode == 0
+    assert (missing / "x.sqlite").exists()
+
+
 def test_import_json_report_duplicate_file_and_junk(tmp_path: Path) -> None:
     run(["init", "rev"], tmp_path)
     rev = tmp_path / "rev"
@@ -94,6 +117,37 @@ def test_import_json_report_duplicate_file_and_junk(tmp_path: Path) -> None:
     assert status["records"] == 2 and status["sources"] == {"Scopus": 2}
 
 
+def test_import_a_folder_imports_its_exports_in_name_order(tmp_path: Path) -> None:
+    run(["init", "rev"], tmp_path)
+    rev = tmp_path / "rev"
+    exports = rev / "exports"
+    (exports / "older").mkdir(parents=True)
+    shutil.copy(FIXTURES / "ris" / "ovid_numbered.ris", exports / "b_ovid.ris")
+    shutil.copy(FIXTURES / "medline" / "pubmed.nbib", exports / "a_pubmed.nbib")
+    shutil.copy(FIXTURES / "ris" / "tag_variants.ris", exports / "older" / "c.ris")
+    shutil.copy(FIXTURES / "ris" / "cp1252.ris", exports / ".hidden.ris")
+    (exports / "README.md").write_text("# Searches run on 2024-03-01\n", encoding="utf-8")
+    result = run(["import", "exports", "--json"], rev)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    report = json.loads(result.stdout)
+    assert [Path(f["path"]).name for f in report["files"]] == ["a_pubmed.nbib", "b_ovid.ris"]
+    assert report["refused"] == []
+    assert {Path(o["path"]).name: o["reason"] for o in report["not_imported"]} == {
+        "README.md": "not an export: a .md file",
+        "older": "a folder (folders are not searched inside)",
+    }
+    assert report["total"] == sum(f["imported"] for f in report["files"]) > 3
+    text = run(["import", "exports"], rev)
+    assert text.returncode == 0, text.stderr
+    assert "not imported exports/README.md: not an export: a .md file" in text.stdout
+    (rev / "empty").mkdir()
+    empty = run(["import", "empty"], rev)
+    assert empty.returncode == 1 and "Traceback" not in empty.stderr
+    assert empty.stderr.startswith("screener: empty: no export files in this folder")
+    assert "FOLDER" in run(["import", "--help"], rev).stdout
+
+
 def test_every_command_has_help() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
@@ -108,3 +162,79 @@ def test_main_returns_exit_code_for_errors(
     code = main(["--config", str(tmp_path / "none.toml"), "status"])
     assert code == 2
     assert "no config file" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly_with_141(tmp_path: Path) -> None:
+    """`screener status | head -1`: no traceback, SIGPIPE's exit status."""
+    run(["init", "rev"], tmp_path)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before screener writes a byte
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "SCREENER_CONFIG"}
+        result = subprocess.run(
+            [sys.executable, "-m", "screener", "status"],
+            cwd=tmp_path / "rev",
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141
+    assert result.stderr == ""
+
+
+def test_a_broken_pipe_inside_a_command_is_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener.cli import setup
+
+    def broken(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(setup, "cmd_status", broken)
+    assert main(["status"]) == 141
+    assert capsys.readouterr().err == ""
+
+
+def _raise_in_status(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:
+    from screener.cli import setup
+
+    def failing(args: object) -> int:
+        raise exc
+
+    monkeypatch.setattr(setup, "cmd_status", failing)
+
+
+def test_an_unexpected_error_is_one_line_and_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _raise_in_status(monkeypatch, RuntimeError("the store moved\n  under our feet"))
+    assert main(["status"]) == 3
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "screener: internal error: RuntimeError: the store moved under our feet "
+        "(run again with --debug for the traceback)\n"
+    )
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("argv", [["--debug", "status"], ["status", "--debug"]])
+def test_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+    _raise_in_status(monkeypatch, RuntimeError("boom"))
+    with pytest.raises(RuntimeError, match="boom"):
+        main(argv)
+
+
+def test_screener_errors_and_interrupts_keep_their_exit_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener.errors import PermissionDenied
+
+    _raise_in_status(monkeypatch, PermissionDenied("not for you"))
+    assert main(["--debug", "status"]) == 1
+    assert capsys.readouterr().err == "screener: not for you\n"
+    _raise_in_status(monkeypatch, KeyboardInterrupt())
+    assert main(["status"]) == 130
+    assert capsys.readouterr().err == "screener: interrupted\n"

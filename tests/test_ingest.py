@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,8 @@ import pytest
 
 from screener.errors import ImportFormatError
 from screener.ingest import read_file
-from tests.conftest import DATASETS, FIXTURES, needs_shared
+from screener.ingest.ris import is_ovid, read_ris, to_record
+from tests.conftest import DATASETS, FIXTURES, REPO, needs_shared
 
 RIS = FIXTURES / "ris"
 
@@ -52,6 +54,65 @@ def test_ovid_numbers_are_not_glued_to_fields() -> None:
     result = read_file(RIS / "ovid_numbered.ris")
     assert [r.year for r in result.records] == [2015, 2016, 2014]
     assert all(not r.title.endswith(("2.", "3.")) for r in result.records)
+
+
+def test_ovid_m3_is_kept_raw_but_is_not_the_publication_type() -> None:
+    """Ovid writes something other than the publication type in M3 (a classification)."""
+    result = read_file(RIS / "ovid_m3.ris")
+    first, second = result.records
+    assert first.raw["M3"] == [
+        "3340 Clinical Psychopharmacology; 3383 Drug & Alcohol Rehabilitation"
+    ]
+    assert second.raw["M3"] == ["2100 General Psychology"]
+    assert [r.publication_type for r in result.records] == ["JOUR", "JOUR"]
+    assert [r.database for r in result.records] == ["Embase", "APA PsycInfo"]
+    assert [r.doi for r in result.records] == ["10.5555/ovid.m3.001", "10.5555/ovid.m3.002"]
+    # Ovid's record numbers are not text; its link lines between records are reported
+    assert not any("before the first record" in w for w in result.warnings)
+    assert any("2 line(s) of text between records" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("raw", "numbered", "ovid"),
+    [
+        ({"TY": ["JOUR"]}, True, True),
+        ({"TY": ["JOUR"], "DB": ["Ovid MEDLINE(R) ALL"]}, False, True),
+        ({"TY": ["JOUR"], "DP": ["Ovid Technologies"]}, False, True),
+        ({"TY": ["JOUR"], "L2": ["http://ovidsp.ovid.com/ovidweb.cgi?T=JS&AN=1"]}, False, True),
+        ({"TY": ["JOUR"], "DB": ["Embase"], "UR": ["http://www.embase.com/x"]}, False, False),
+        ({"TY": ["JOUR"], "DB": ["Embase"], "M3": ["Review"]}, False, False),
+    ],
+)
+def test_ovid_records_are_recognised(raw: dict[str, list[str]], numbered: bool, ovid: bool) -> None:
+    assert is_ovid(raw, numbered=numbered) is ovid
+    record, _ = to_record({**raw, "M3": ["Review"]}, "x.ris", numbered=numbered)
+    assert record.publication_type == ("JOUR" if ovid else "Review")
+
+
+def test_only_a_number_right_before_ty_marks_an_ovid_record() -> None:
+    text = (
+        "1. TY  - JOUR\nTI  - Numbered on its TY line\nM3  - 2100 General Psychology\nER  - \n"
+        "TY  - JOUR\nTI  - Not from Ovid\nAB  - A list follows:\n2.\nKW  - ketamine\n"
+        "M3  - Review\nER  - \n"
+        "TY  - JOUR\nTI  - Neither\nM3  - Article\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.publication_type for r in result.records] == ["JOUR", "Review", "Article"]
+
+
+def test_embase_com_m3_is_the_publication_type() -> None:
+    """Embase.com writes the type in M3 (`Article`, `Review`): the KAP corpus keeps it."""
+    path = REPO / "corpora" / "kap2022" / "exports" / "embase.ris"
+    types = Counter(r.publication_type for r in read_file(path).records)
+    m3 = Counter(re.findall(r"(?m)^M3  - (.+)$", path.read_text(encoding="utf-8-sig")))
+    assert types == m3 and types["Review"] > 0
+
+
+@pytest.mark.shared
+def test_shared_embase_m3_is_the_publication_type() -> None:
+    path = needs_shared("exports", "embase.ris")
+    types = [r.publication_type for r in read_file(path).records]
+    assert types == re.findall(r"(?m)^M3  - (.+)$", path.read_text(encoding="utf-8-sig"))
 
 
 def test_multiline_values_and_missing_final_er() -> None:

@@ -187,12 +187,65 @@ def test_pending_and_conflicts_make_it_provisional(
     assert p["dbr_sought_reports"] == 13 - p["records_excluded"] - 2
     out = tmp_path / "out"
     out.mkdir()
+    note = (
+        "awaiting title/abstract screening: 1; title/abstract conflicts: 1; "
+        "awaiting full-text assessment: 8 (1 from other methods)"
+    )
+    assert flow.provisional_note() == note and p["provisional_note"] == note
     md = write_flow(flow, out / "flow.md").read_text(encoding="utf-8")
-    assert "Provisional" in md and "awaiting screening: 9; conflicts: 1" in md
-    svg = write_flow(flow, out / "flow.svg").read_text(encoding="utf-8")
-    assert "PROVISIONAL" in svg and "awaiting screening: 1" in svg and "conflicts: 1" in svg
+    assert "Provisional" in md and note in md
+    svg = svg_text(write_flow(flow, out / "flow.svg").read_text(encoding="utf-8"))
+    assert "PROVISIONAL" in svg
+    assert "awaiting title/abstract screening: 1" in svg and "title/abstract conflicts: 1" in svg
     rows = list(csv.DictReader((write_flow(flow, out / "flow.csv")).open(encoding="utf-8")))
     assert any("PROVISIONAL" in r["boxtext"] for r in rows)
+
+
+def _note_items(header: str) -> dict[str, int]:
+    """'label: n' items of a provisional note (a '(k from other methods)' aside dropped)."""
+    items = re.findall(r"([a-z/ -]+): (\d+)", header)
+    return {label.strip(): int(n) for label, n in items}
+
+
+def test_provisional_header_and_table_say_the_same_per_stage(
+    make_review: Callable[..., Project], tmp_path: Path, capsys
+) -> None:
+    project = make_review()
+    build_main(project, tmp_path, finish=False)
+    config = str(project.config.path)
+    assert main(["prisma", "--config", config]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[1]
+    assert header.startswith("PROVISIONAL: ")
+    items = _note_items(header.removeprefix("PROVISIONAL: ").split(" (counts")[0])
+    assert items == {
+        "awaiting title/abstract screening": 1,
+        "title/abstract conflicts": 1,
+        "awaiting full-text assessment": 8,
+    }
+    rows: dict[str, int] = {}
+    for line in lines:
+        m = re.match(r"^\s+(?:Other methods: )?(.+?)\s{2,}(\d+)$", line)
+        if m:
+            rows[m.group(1)] = rows.get(m.group(1), 0) + int(m.group(2))
+    for label, n in items.items():
+        assert rows.get(label) == n, (label, rows)
+    assert rows["full-text conflicts"] == 0
+    out = tmp_path / "flow.md"
+    assert main(["prisma", "--config", config, "-o", str(out)]) == 0
+    capsys.readouterr()
+    md = out.read_text(encoding="utf-8")
+    (banner,) = [line for line in md.splitlines() if line.startswith("> **Provisional**")]
+    assert _note_items(banner.split("—", 1)[1].split(". The counts")[0]) == items
+    md_rows: dict[str, int] = {}
+    for label, n in re.findall(r"(?m)^\| (?:&nbsp;)*(?:Other methods: )?([^|]+?) \| (\d+) \|$", md):
+        md_rows[label] = md_rows.get(label, 0) + int(n)
+    for label, n in items.items():
+        assert md_rows.get(label) == n, (label, md_rows)
+    assert main(["prisma", "--config", config, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["awaiting_screening"] == 9 and data["conflicts"] == 1  # keys unchanged
+    assert data["pending"]["full_text"] == {"awaiting_screening": 8, "conflicts": 0}
 
 
 def test_a_damaged_count_names_the_boxes(finished: Project, monkeypatch) -> None:

@@ -121,7 +121,9 @@ def test_svg_shows_every_count_and_the_provisional_mark(tmp_path: Path) -> None:
         if reason != "total":
             assert f"{reason} (n = {n})" in words
     assert "PROVISIONAL" in words
-    assert "awaiting screening: 10" in words and "conflicts: 4" in words
+    assert "awaiting title/abstract screening: 10" in words
+    assert "title/abstract conflicts: 4" in words
+    assert "awaiting full-text assessment: 3" in words and "full-text conflicts: 1" in words
     assert (
         "Previous studies" in words and "Identification of new studies via other methods" in words
     )
@@ -212,3 +214,13 @@ def test_control_characters_never_reach_the_drawing(tmp_path: Path) -> None:
     svg = write_flow(flow, tmp_path / "c.svg").read_text(encoding="utf-8")
     assert "\x1b" not in svg and "\x07" not in svg
     assert "Pub Med (n = 897)" in " ".join(texts(svg))
+
+
+def test_a_long_provisional_banner_wraps_within_the_page() -> None:
+    flow = basic_flow()
+    flow.dbr.ta_awaiting, flow.dbr.ta_conflicts, flow.dbr.excluded = 10, 4, 442
+    flow.dbr.ft_awaiting, flow.dbr.ft_conflicts, flow.dbr.included = 13, 1, 3
+    check_arithmetic(flow)
+    layout = compute_layout(flow)
+    assert len(layout.banner_lines) > 1
+    assert " ".join(layout.banner_lines) == f"PROVISIONAL — {flow.provisional_note()}"

@@ -299,3 +299,54 @@ def test_plot_recall_writes_a_png(tmp_path: Path) -> None:
     out = plot_recall(res, tmp_path / "recall.png")
     with open(out, "rb") as fh:
         assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_recall_plot_counts_the_stop_on_its_own_axis() -> None:
+    """The stopping note and the x axis count the same N: the records after the priors."""
+    from screener.ranking.plot import recall_figure
+
+    res = simulate(CORPUS, LABELS, "screener", seed=1, priors=2)
+    assert res.stopping is not None and res.stopping.stopped
+    assert res.n == len(CORPUS) - 4
+    ax = recall_figure(res).axes[0]
+    assert f"N = {res.n};" in ax.get_xlabel()
+    notes = [t.get_text() for t in ax.texts]
+    (stop_note,) = [t for t in notes if t.startswith("stopping rule")]
+    at = res.stopping.n_screened - 4
+    assert f"stop after {at} of N = {res.n} " in stop_note
+    assert all(f"of {res.n_total}" not in t for t in notes)
+    (line,) = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-."]
+    assert list(line.get_xdata()) == [at, at]
+
+
+def _labelled_csv(path: Path) -> Path:
+    """CORPUS as a CSV with two label columns; two of its rows have no label."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["title", "abstract", "label_included", "other_label"])
+        for i, (rec, label) in enumerate(zip(CORPUS, LABELS, strict=True)):
+            blank = i in (len(CORPUS) - 3, len(CORPUS) - 2)
+            out.writerow([rec.title, rec.abstract, "" if blank else label, 1 - label])
+    return path
+
+
+def test_simulate_cli_says_which_label_column_it_used(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener.cli import main
+
+    data = _labelled_csv(tmp_path / "labelled.csv")
+    assert main(["simulate", str(data), "--seed", "2"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == (
+        "labels: column 'label_included' of labelled.csv "
+        "(1 = relevant; another column: --label COLUMN)"
+    )
+    assert "left out 2 record(s) without a label" in text
+    assert main(["simulate", str(data), "--seed", "2", "--label", "other_label", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["label_column"] == "other_label"
+    assert got["labels_from"] == "column 'other_label' of labelled.csv"
+    assert got["records_without_label"] == 0 and got["n_total"] == len(CORPUS)

@@ -1,12 +1,14 @@
-"""`screener import FILE... [--source LABEL] [--json]`."""
+"""`screener import FILE_OR_FOLDER... [--source LABEL] [--json]`."""
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from screener.cli import common as c
 from screener.errors import ImportFormatError, ScreenerError
+from screener.ingest.files import EXPORT_SUFFIXES, NotImported, export_files
 from screener.model import SourceKind
 
 
@@ -16,13 +18,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="import database exports (RIS, PubMed MEDLINE/nbib, CSV/TSV/Excel)",
         description="Import exports; the format is detected from the content. Each file is "
-        "imported atomically; a file already imported is skipped.",
+        "imported atomically; a file already imported is skipped. A FOLDER imports the "
+        f"export files directly in it ({' '.join(EXPORT_SUFFIXES)}), in name order; its "
+        "sub-folders are not searched, hidden files are skipped, and other files (a README, "
+        "a PDF) are listed as not imported. A folder without export files is an error.",
     )
     p.add_argument(
         "files",
         nargs="*",
         type=Path,
-        help="export files (default: the config's sources not yet imported)",
+        metavar="FILE_OR_FOLDER",
+        help="export files or folders of them (default: the config's sources not yet imported)",
     )
     p.add_argument("--source", help="database label for these files (e.g. Embase)")
     p.add_argument(
@@ -57,17 +63,57 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_update)
 
 
+@dataclass
+class _Refused:
+    """A file or folder of which nothing was imported."""
+
+    path: str
+    line: int
+    error: str
+    shown: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "error": self.error}
+
+
+def _expand(paths: list[Path]) -> tuple[list[Path], list[NotImported], list[_Refused]]:
+    """Files to import (a folder's export files in its place), what else folders hold."""
+    files: list[Path] = []
+    others: list[NotImported] = []
+    refused: list[_Refused] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        try:
+            found, rest = export_files(path)
+        except OSError as exc:
+            error = f"cannot read folder: {exc.strerror or exc}"
+            refused.append(_Refused(str(path), 0, error, f"{path}: {error}"))
+            continue
+        if not found:
+            error = f"no export files in this folder ({' '.join(EXPORT_SUFFIXES)})"
+            refused.append(_Refused(str(path), 0, error, f"{path}: {error}"))
+        files += found
+        others += rest
+    return files, others, refused
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     project = c.project(args)
-    files: list[Path] = list(args.files)
-    if not files:
+    files, others, failed = _expand(list(args.files))
+    if not args.files:
         files = [f for s in project.config.sources for f in s.files]
-    reports, failed = [], []
+    reports = []
     for f in files:
         try:
             reports.append(project.import_file(f, label=args.source, kind=args.kind, dedup=False))
         except ImportFormatError as exc:
-            failed.append(exc)
+            shown = exc.message + " (nothing of this file was stored)"
+            failed.append(_Refused(exc.path, exc.line, exc.message, shown))
+        except OSError as exc:  # e.g. no permission to read it
+            error = f"cannot read file: {exc.strerror or exc}"
+            failed.append(_Refused(str(f), 0, error, f"{f}: {error}"))
     if (
         reports
         and not args.no_dedup
@@ -81,7 +127,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         c.emit_json(
             {
                 "files": [r.as_json() for r in reports],
-                "refused": [{"path": e.path, "line": e.line, "error": e.message} for e in failed],
+                "refused": [e.as_json() for e in failed],
+                "not_imported": [o.as_json() for o in others],
                 "total": sum(r.imported for r in reports),
             }
         )
@@ -101,9 +148,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 c.out(f"warning {w}")
             if len(r.warnings) > 20:
                 c.out(f"… {len(r.warnings) - 20} more warnings (see --json)")
+        for o in others:
+            c.out(f"not imported {o.path}: {o.reason}")
         c.out(f"total imported: {sum(r.imported for r in reports)}")
     for e in failed:
-        c.error(e.message + " (nothing of this file was stored)")
+        c.error(e.shown)
     return 1 if failed else 0
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from screener.cli import common as c
 from screener.errors import ScreenerError
 
+DEFAULT_LABEL = "label_included"
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
@@ -19,7 +21,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "from K random included and K random excluded priors.",
     )
     p.add_argument("dataset", nargs="?", type=Path, help="labelled dataset (omit with --review)")
-    p.add_argument("--label", default="label_included", help="label column (1 = relevant)")
+    p.add_argument(
+        "--label",
+        default=DEFAULT_LABEL,
+        metavar="COLUMN",
+        help=f"the dataset's label column, 1 = relevant (default: {DEFAULT_LABEL})",
+    )
     p.add_argument(
         "--review",
         action="store_true",
@@ -39,7 +46,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_simulate)
 
 
-def _labels_from_file(path: Path, column: str) -> tuple[list, list[int]]:
+def _labels_from_file(path: Path, column: str) -> tuple[list, list[int], dict]:
+    """Records with a label in `column`, their labels, and where the labels came from."""
     from screener.ingest import read_file
 
     result = read_file(path)
@@ -58,11 +66,21 @@ def _labels_from_file(path: Path, column: str) -> tuple[list, list[int]]:
             ) from exc
         records.append(rec)
     if not records:
-        raise ScreenerError(f"{path}: no record has a value in column {column!r}")
-    return records, labels
+        columns = list(result.records[0].raw) if result.records else []
+        shown = f"; its columns: {', '.join(columns)}" if columns else ""
+        raise ScreenerError(
+            f"{path}: no record has a value in column {column!r}: "
+            f"choose the label column with --label COLUMN{shown}"
+        )
+    source = {
+        "label_column": column,
+        "labels_from": f"column {column!r} of {path.name}",
+        "records_without_label": len(result.records) - len(records),
+    }
+    return records, labels, source
 
 
-def _labels_from_review(args: argparse.Namespace) -> tuple[list, list[int]]:
+def _labels_from_review(args: argparse.Namespace) -> tuple[list, list[int], dict]:
     from screener.model import Stage
 
     project = c.project(args)
@@ -73,16 +91,21 @@ def _labels_from_review(args: argparse.Namespace) -> tuple[list, list[int]]:
             raise ScreenerError(f"{len(pending)} records are not decided yet at title/abstract")
     included = {rid for rid, o in project.outcomes(Stage(args.stage)).items() if o.is_include}
     records = project.screenable()
-    return [sr.record for sr in records], [int(sr.id in included) for sr in records]
+    source = {
+        "label_column": None,
+        "labels_from": f"this review's {args.stage} outcomes, included",
+        "records_without_label": 0,
+    }
+    return [sr.record for sr in records], [int(sr.id in included) for sr in records], source
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from screener.ranking.simulate import simulate
 
     if args.review:
-        records, labels = _labels_from_review(args)
+        records, labels, source = _labels_from_review(args)
     elif args.dataset is not None:
-        records, labels = _labels_from_file(args.dataset, args.label)
+        records, labels, source = _labels_from_file(args.dataset, args.label)
     else:
         raise ScreenerError("name a labelled dataset, or pass --review")
     result = simulate(records, labels, model=args.model, seed=args.seed, priors=args.priors)
@@ -90,10 +113,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from screener.ranking.plot import plot_recall
 
         plot_recall(result, args.plot)
-    data = result.to_dict()
+    data = {**source, **result.to_dict()}
     if args.json:
         c.emit_json(data)
         return 0
+    choose = "; another column: --label COLUMN" if source["label_column"] is not None else ""
+    c.out(f"labels: {source['labels_from']} (1 = relevant{choose})")
+    if source["records_without_label"]:
+        c.out(f"left out {source['records_without_label']} record(s) without a label")
     summary = result.summary()
     rows = []
     for key, value in summary.items():
@@ -105,7 +132,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if isinstance(stop, dict) and stop.get("stopped"):
         c.out(
             f"stopping rule (recall ≥ {stop['recall_target']:.0%} with {stop['confidence']:.0%} "
-            f"confidence): stopped after {stop['n_screened']} records, recall "
+            f"confidence): stopped after {stop['n_screened']} of {result.n_total} records "
+            f"(the {len(result.prior_indices)} priors included), recall "
             f"{stop['recall']:.3f}, work saved {stop['work_saved']:.1%}"
         )
     if args.plot:

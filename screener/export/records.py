@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ CSV_FIELDS = [
     "full_text",
 ]
 STATUSES = {o.value for o in Outcome} | {"included", "excluded", "all", "duplicates"}
+# Selections that do not depend on anyone's votes: any reviewer may export them blinded.
+VOTE_FREE_STATUSES = frozenset({"all", "duplicates"})
 
 
 def _select(project: Project, stage: Stage | None, status: str) -> tuple[list[StoredRecord], dict]:
@@ -86,26 +89,76 @@ def _row(sr: StoredRecord, outcomes: dict[str, dict[int, Outcome]]) -> dict[str,
     }
 
 
+# RIS reference types, from words of a record's publication type (most specific first);
+# anything else, e.g. "Article", "Review", "Journal Article; Case Reports", is JOUR.
+_RIS_TYPES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("book review",), "JOUR"),
+    (("conference abstract", "conference paper", "meeting abstract"), "CPAPER"),
+    (("conference proceeding", "conference review", "congress"), "CONF"),
+    (("book chapter", "book section", "chapter"), "CHAP"),
+    (("edited book",), "EDBOOK"),
+    (("book",), "BOOK"),
+    (("dissertation", "thesis"), "THES"),
+    (("preprint",), "UNPB"),
+    (("patent",), "PAT"),
+    (("dataset",), "DATA"),
+    (("web page", "webpage", "website"), "ELEC"),
+)
+
+
+class _PlainRisWriter(rispy.RisWriter):
+    """rispy's RIS writer without the `1.`, `2.` line it writes before each `TY` (not RIS)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def ris_type(publication_type: str) -> str:
+    """The RIS `TY` code for a publication type: a RIS code as it is, else by its words."""
+    value = publication_type.strip()
+    if value.upper() in rispy.TYPE_OF_REFERENCE_MAPPING:
+        return value.upper()
+    words = " " + " ".join(re.findall(r"[a-z0-9]+", value.lower())) + " "
+    for names, code in _RIS_TYPES:
+        if any(f" {name} " in words or f" {name}s " in words for name in names):
+            return code
+    return "JOUR"
+
+
+def _one_line(value: str) -> str:
+    """RIS has no escape for a line break: a value is written on one line."""
+    lines = value.splitlines()
+    if lines == [value]:
+        return value
+    return " ".join(part.strip() for part in lines if part.strip())
+
+
 def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     r = sr.record
-    entry: dict[str, Any] = {"type_of_reference": "JOUR", "id": project_id(sr.id)}
+    ty = ris_type(r.publication_type)
+    entry: dict[str, Any] = {"type_of_reference": ty, "id": project_id(sr.id)}
     fields = {
         "title": r.title,
         "abstract": r.abstract,
-        "journal_name": r.journal,
+        # T2 is the journal of an article and the book of a chapter; JO for older readers.
+        "secondary_title": r.journal,
+        "journal_name": r.journal if ty == "JOUR" else "",
         "volume": r.volume,
         "number": r.issue,
         "doi": r.doi,
         "language": r.language,
         "name_of_database": r.database,
+        # The publication type as the database gave it (M3, "type of work"), unless the
+        # TY code says it all; screener reads it back as the publication type.
+        "type_of_work": "" if r.publication_type.strip().upper() == ty else r.publication_type,
     }
-    entry.update({k: v for k, v in fields.items() if v})
+    entry.update({k: _one_line(v) for k, v in fields.items() if v})
     if r.authors:
-        entry["authors"] = list(r.authors)
+        entry["authors"] = [_one_line(a) for a in r.authors]
     if r.year is not None:
         entry["year"] = str(r.year)
     if r.keywords:
-        entry["keywords"] = list(r.keywords)
+        entry["keywords"] = [_one_line(k) for k in r.keywords]
     if r.pages:
         start, _, end = r.pages.partition("-")
         entry["start_page"] = start
@@ -131,11 +184,12 @@ def export_records(
 
     While blinding is on, a record's outcome (e.g. `conflict`) would tell a reviewer what
     the other reviewer decided, so outcomes are exported only for a senior (`viewer`).
+    All records and the duplicates (links from dedup, not votes) are for anyone.
     """
     reveal = not project.config.blinding
     if viewer is not None:
         reveal = reveal or project.reviewer(viewer).is_senior
-    if not reveal and status != "all":
+    if not reveal and status not in VOTE_FREE_STATUSES:
         raise PermissionDenied(
             "while blinding is on, only a senior may export by outcome: add --as SENIOR"
         )
@@ -150,7 +204,7 @@ def export_records(
                 writer.writerow({k: safe_cell(v) for k, v in _row(sr, outcomes).items()})
     elif fmt == "ris":
         with path.open("w", encoding="utf-8") as fh:
-            rispy.dump([_ris_entry(sr) for sr in records], fh)
+            rispy.dump([_ris_entry(sr) for sr in records], fh, implementation=_PlainRisWriter)
     else:
         raise ScreenerError(f"unknown export format {fmt!r} (use ris or csv)")
     return len(records)

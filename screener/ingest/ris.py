@@ -4,6 +4,13 @@ rispy's tag handling is reused; its record loop is replaced so that every `TY  -
 line starts a record even when the previous one lacks `ER`, text before the first
 record is reported, Ovid's numbered lines (`1.`) are dropped, and the line on which
 each record starts is known for error messages.
+
+`M3` is "type of work" in the RIS specification, and Embase.com, EndNote and Zotero
+write the publication type there (`M3  - Article`, `Review`, `Journal Article`). Ovid
+does not: its RIS exports carry other content in `M3` (a classification, not the
+type), so in a record from Ovid `M3` is kept raw but never taken as the publication
+type. A record is from Ovid when Ovid numbered it (`1.` before `TY`), when `DB`/`DP`
+name Ovid, or when its links point at ovid.com.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from screener.model import Record
 START_RE = re.compile(r"^\s*(?:\d+\.\s*)?TY\s{1,2}-", re.MULTILINE)
 _LOOSE_TAG_RE = re.compile(r"^\s*(?:\d+\.\s*)?([A-Z][A-Z0-9])\s{1,2}-(?:\s(.*))?$")
 _OVID_NUMBER_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*$")
+_NUMBERED_TY_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*TY\s{1,2}-")
+_OVID_LINK_TAGS = ("UR", "L2", "L1", "LK")
 
 
 # Every well-formed RIS tag: an upper-case letter, then an upper-case letter or a digit.
@@ -61,7 +70,10 @@ class TolerantRisParser(RisParser):
     def __init__(self) -> None:
         super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})
         self.preamble_lines = 0
+        self.between_lines = 0
         self.start_lines: list[int] = []
+        self.numbered_starts: set[int] = set()
+        """Lines of the records that Ovid numbered (`1.` on or before the `TY` line)."""
 
     def parse_line(self, line: str) -> tuple[str, str] | tuple[None, str]:
         if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
@@ -79,6 +91,7 @@ class TolerantRisParser(RisParser):
         record: dict[str, list[str]] | None = None
         start = 0
         last: list[str] | None = None
+        numbered = False  # the last line (blank lines aside) was an Ovid record number
         parse_line = self.parse_line
         tag: str | None
         tags = _TAGS
@@ -90,19 +103,31 @@ class TolerantRisParser(RisParser):
                 continue
             else:
                 tag, content = parse_line(line)
+                if tag is None and _OVID_NUMBER_RE.match(line):
+                    numbered = True
+                    continue
+                if tag == "TY" and _NUMBERED_TY_RE.match(line):  # `1. TY  - JOUR`
+                    numbered = True
             if tag == "TY":
                 if record is not None:
                     yield start, record
                 record = {"TY": [content]}
                 start = number
                 self.start_lines.append(number)
+                if numbered:
+                    self.numbered_starts.add(number)
+                numbered = False
                 last = None
                 continue
+            numbered = False  # a number counts only right before a TY line
             if record is None:
-                self.preamble_lines += 1
+                if self.start_lines:
+                    self.between_lines += 1
+                else:
+                    self.preamble_lines += 1
                 continue
             if tag is None:
-                if last is not None and content and not _OVID_NUMBER_RE.match(line):
+                if last is not None and content:
                     last.append(content)
                 continue
             if tag == "ER":
@@ -153,8 +178,22 @@ def _keywords(raw: dict[str, list[str]]) -> list[str]:
     return words
 
 
-def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list[str]]:
-    """Normalise one parsed RIS record; return it with its warnings."""
+def is_ovid(raw: dict[str, list[str]], *, numbered: bool = False) -> bool:
+    """Whether a record comes from Ovid: numbered by Ovid, named so, or linked to ovid.com."""
+    if numbered:
+        return True
+    if any("ovid" in v.lower() for tag in ("DB", "DP") for v in raw.get(tag, ())):
+        return True
+    return any("ovid.com" in v.lower() for tag in _OVID_LINK_TAGS for v in raw.get(tag, ()))
+
+
+def to_record(
+    raw: dict[str, list[str]], source_file: str, *, numbered: bool = False
+) -> tuple[Record, list[str]]:
+    """Normalise one parsed RIS record; return it with its warnings.
+
+    `numbered`: Ovid numbered the record (see `is_ovid`).
+    """
     warnings: list[str] = []
     db = _first(raw, "DB")
     provider = _first(raw, "DP")
@@ -191,6 +230,8 @@ def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list
             if pmid:
                 break
     urls = _all(raw, "UR")
+    # M3 is the type unless Ovid wrote it (asked only of records that have an M3)
+    type_tags = ("M3", "PT") if "M3" in raw and not is_ovid(raw, numbered=numbered) else ("PT",)
     record = Record(
         title=title,
         abstract=abstract,
@@ -204,7 +245,7 @@ def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list
         pmid=pmid,
         keywords=_keywords(raw),
         language=_first(raw, "LA"),
-        publication_type=_first(raw, "M3", "PT") or _first(raw, "TY"),
+        publication_type=_first(raw, *type_tags) or _first(raw, "TY"),
         url=urls[0] if urls else "",
         source_id=_first(raw, "ID") or accession,
         accession=accession,
@@ -227,12 +268,16 @@ def iter_ris(lines: Iterable[str], result: ImportResult) -> Iterator[Record]:
         if len(raw) == 1 and not any(v for v in raw["TY"]):
             result.skipped.append(Skipped(line, "empty record: a 'TY' line with no fields"))
             continue
-        record, warnings = to_record(raw, path)
+        record, warnings = to_record(raw, path, numbered=line in parser.numbered_starts)
         if not record.source_id:
             record.source_id = f"#{n}"
         if warnings:
             result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
         yield record
+    if parser.between_lines:
+        result.warnings.insert(
+            0, f"{path}: ignored {parser.between_lines} line(s) of text between records"
+        )
     if parser.preamble_lines:
         result.warnings.insert(
             0, f"{path}: ignored {parser.preamble_lines} line(s) of text before the first record"

@@ -29,6 +29,14 @@ OTHER_KINDS = (SourceKind.WEBSITE, SourceKind.ORGANISATION, SourceKind.CITATION)
 NO_REASON = "Reason not given"
 TOTAL = "total"
 
+# What awaits a decision, named the same in the provisional note and in the table rows.
+PENDING_LABELS: dict[tuple[str, str], str] = {
+    (Stage.TITLE_ABSTRACT.value, "awaiting"): "awaiting title/abstract screening",
+    (Stage.TITLE_ABSTRACT.value, "conflicts"): "title/abstract conflicts",
+    (Stage.FULL_TEXT.value, "awaiting"): "awaiting full-text assessment",
+    (Stage.FULL_TEXT.value, "conflicts"): "full-text conflicts",
+}
+
 
 def column_of(kind: str) -> str:
     """'dbr', 'other' or 'previous': the diagram column a record's source kind feeds."""
@@ -63,6 +71,13 @@ class ColumnCounts:
     @property
     def ft_excluded(self) -> int:
         return sum(self.excluded_reasons.values())
+
+    def pending(self, stage: str, kind: str) -> int:
+        """Records awaiting a decision (`kind` "awaiting") or in conflict at `stage`."""
+        ta = stage == Stage.TITLE_ABSTRACT.value
+        if kind == "awaiting":
+            return self.ta_awaiting if ta else self.ft_awaiting
+        return self.ta_conflicts if ta else self.ft_conflicts
 
 
 @dataclass
@@ -141,7 +156,18 @@ class PrismaFlow:
         return bool(self.awaiting_total or self.conflicts_total)
 
     def provisional_note(self) -> str:
-        return f"awaiting screening: {self.awaiting_total}; conflicts: {self.conflicts_total}"
+        """What keeps the flow provisional, stage by stage, in the words of the table rows.
+
+        Each count is over both columns; the part from other methods is said in brackets.
+        """
+        parts = []
+        for (stage, kind), label in PENDING_LABELS.items():
+            total = self.dbr.pending(stage, kind) + self.other.pending(stage, kind)
+            if total:
+                other = self.other.pending(stage, kind)
+                aside = f" ({other} from other methods)" if other else ""
+                parts.append(f"{label}: {total}{aside}")
+        return "; ".join(parts)
 
     # -- output --------------------------------------------------------------------------
 
@@ -178,6 +204,7 @@ class PrismaFlow:
             "provisional": self.provisional,
             "awaiting_screening": self.awaiting_total,
             "conflicts": self.conflicts_total,
+            "provisional_note": self.provisional_note(),
             "pending": {
                 stage: {
                     "awaiting_screening": self.awaiting[stage],

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screener.prisma.flow import TOTAL, ColumnCounts, PrismaFlow
+from screener.model import Stage
+from screener.prisma.flow import PENDING_LABELS, TOTAL, ColumnCounts, PrismaFlow
 
+TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 A4 = (8.27, 11.69)
 FONT = "DejaVu Sans"
 MARGIN = 0.3
@@ -161,12 +163,13 @@ def layout_box(box: Box, m: Measure) -> None:
 # -- box contents ------------------------------------------------------------------------
 
 
-def _pending_lines(awaiting: int, conflicts: int) -> list[Paragraph]:
+def _pending_lines(col: ColumnCounts, stage: str) -> list[Paragraph]:
+    """What awaits a decision at `stage`, in the words of the provisional banner."""
     out = []
-    if awaiting:
-        out.append(Paragraph(f"awaiting screening: {awaiting}", indent=1))
-    if conflicts:
-        out.append(Paragraph(f"conflicts: {conflicts}", indent=1))
+    for kind in ("awaiting", "conflicts"):
+        count = col.pending(stage, kind)
+        if count:
+            out.append(Paragraph(f"{PENDING_LABELS[stage, kind]}: {count}", indent=1))
     return out
 
 
@@ -189,7 +192,7 @@ def _other_removed(col: ColumnCounts) -> list[Paragraph]:
         )
     if col.excluded:
         out.append(Paragraph(f"Excluded on title and abstract {n(col.excluded)}", indent=1))
-    return out + _pending_lines(col.ta_awaiting, col.ta_conflicts)
+    return out + _pending_lines(col, TA)
 
 
 def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
@@ -239,7 +242,7 @@ def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
     b["dbr_screened"] = Box(
         "dbr_screened",
         [Paragraph(f"Records screened {n(dbr.screened)}"),
-         *_pending_lines(dbr.ta_awaiting, dbr.ta_conflicts)],
+         *_pending_lines(dbr, TA)],
     )  # fmt: skip
     b["dbr_excluded_ta"] = Box(
         "dbr_excluded_ta", [Paragraph(f"Records excluded {n(dbr.excluded)}")]
@@ -253,7 +256,7 @@ def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
     b["dbr_assessed"] = Box(
         "dbr_assessed",
         [Paragraph(f"Reports assessed for eligibility {n(dbr.assessed)}"),
-         *_pending_lines(dbr.ft_awaiting, dbr.ft_conflicts)],
+         *_pending_lines(dbr, FT)],
     )  # fmt: skip
     b["dbr_excluded"] = Box("dbr_excluded", _reasons("Reports excluded", data["dbr_excluded"]))
     if flow.updated:
@@ -301,7 +304,7 @@ def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
         b["other_assessed"] = Box(
             "other_assessed",
             [Paragraph(f"Reports assessed for eligibility {n(oth.assessed)}"),
-             *_pending_lines(oth.ft_awaiting, oth.ft_conflicts)],
+             *_pending_lines(oth, FT)],
         )  # fmt: skip
         b["other_excluded"] = Box(
             "other_excluded", _reasons("Reports excluded", data["other_excluded"])
@@ -361,6 +364,7 @@ class Layout:
     title_lines: list[str]
     banner: str
     bottom: float = 0.0
+    banner_lines: list[str] = field(default_factory=list)
 
 
 def _columns(flow: PrismaFlow, width: float) -> dict[str, tuple[float, float]]:
@@ -442,10 +446,11 @@ def _try_layout(
     title_h = (size + 1) * LINESPACING / 72.0
     title = printable(flow.title)
     title_lines = m.wrap(f"PRISMA 2020 flow diagram: {title}", title_w, True) if title else []
+    banner_lines = m.wrap(banner, title_w, True) if banner else []
     for box in boxes.values():
         if box.style != "phase":
             layout_box(box, m)
-    y = MARGIN + len(title_lines) * title_h + (title_h * 1.3 if banner else 0.0)
+    y = MARGIN + len(title_lines) * title_h + ((len(banner_lines) + 0.3) * title_h if banner else 0)
     if title_lines or banner:
         y += 0.15
     present = [r for r in ROWS if any(ROW_OF.get(k) == r for k in boxes)]
@@ -472,7 +477,8 @@ def _try_layout(
         box.line_h = end - top - 2 * PAD_Y  # one rotated line filling the bar
         box.lines = [(phase, True, 0.0)]
     bottom = y - row_gap + MARGIN
-    return Layout((page[0], max(page[1], bottom)), size, boxes, rows, title_lines, banner, bottom)
+    page_size = (page[0], max(page[1], bottom))
+    return Layout(page_size, size, boxes, rows, title_lines, banner, bottom, banner_lines)
 
 
 # -- drawing -------------------------------------------------------------------------------
@@ -515,9 +521,10 @@ def draw(flow: PrismaFlow) -> Any:
         ax.text(MARGIN, y, line, fontsize=size + 1, fontweight="bold", va="top", ha="left",
                 **common)  # fmt: skip
         y += (size + 1) * LINESPACING / 72.0
-    if layout.banner:
-        ax.text(MARGIN, y + 0.04, layout.banner, fontsize=size + 1, fontweight="bold", color=RED,
+    for line in layout.banner_lines:
+        ax.text(MARGIN, y + 0.04, line, fontsize=size + 1, fontweight="bold", color=RED,
                 va="top", ha="left", **common)  # fmt: skip
+        y += (size + 1) * LINESPACING / 72.0
 
     fills = {"plain": "white", "yellow": YELLOW, "grey": GREY, "phase": BLUE}
     for box in layout.boxes.values():

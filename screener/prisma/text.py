@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from screener.prisma.flow import TOTAL, PrismaFlow
+from screener.model import Stage
+from screener.prisma.flow import PENDING_LABELS, TOTAL, ColumnCounts, PrismaFlow
+
+TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 
 
 def _reason_rows(reasons: dict[str, int], indent: str = "    ") -> list[tuple[str, int]]:
     return [(f"{indent}{k}", v) for k, v in reasons.items() if k != TOTAL]
+
+
+def _pending_rows(col: ColumnCounts, stage: str, prefix: str) -> list[tuple[str, int]]:
+    """Awaiting and conflicts at `stage`, both shown when either is not zero."""
+    counts = [
+        (PENDING_LABELS[stage, kind], col.pending(stage, kind))
+        for kind in ("awaiting", "conflicts")
+    ]
+    return [(f"{prefix}{label}", n) for label, n in counts] if any(n for _, n in counts) else []
 
 
 def sections(flow: PrismaFlow) -> list[tuple[str, list[tuple[str, int]]]]:
@@ -37,31 +49,25 @@ def sections(flow: PrismaFlow) -> list[tuple[str, list[tuple[str, int]]]]:
         ("Records removed for other reasons", dbr.excluded_other),
     ]
     screening = [("Records screened", dbr.screened)]
-    if dbr.ta_awaiting or dbr.ta_conflicts:
-        screening += [
-            ("    awaiting screening", dbr.ta_awaiting),
-            ("    conflicts", dbr.ta_conflicts),
-        ]
+    screening += _pending_rows(dbr, TA, "    ")
     screening += [
         ("Records excluded", dbr.excluded),
         ("Reports sought for retrieval", dbr.sought),
         ("Reports not retrieved", dbr.not_retrieved),
         ("Reports assessed for eligibility", dbr.assessed),
     ]
-    if dbr.ft_awaiting or dbr.ft_conflicts:
-        screening += [
-            ("    awaiting screening", dbr.ft_awaiting),
-            ("    conflicts", dbr.ft_conflicts),
-        ]
+    screening += _pending_rows(dbr, FT, "    ")
     screening.append(("Reports excluded", dbr.ft_excluded))
     screening += _reason_rows(data["dbr_excluded"])
     if flow.has_other:
         screening += [
             ("Other methods: duplicate records", oth.duplicates),
             ("Other methods: records excluded on title and abstract", oth.excluded),
+            *_pending_rows(oth, TA, "Other methods: "),
             ("Other methods: reports sought for retrieval", oth.sought),
             ("Other methods: reports not retrieved", oth.not_retrieved),
             ("Other methods: reports assessed for eligibility", oth.assessed),
+            *_pending_rows(oth, FT, "Other methods: "),
             ("Other methods: reports excluded", oth.ft_excluded),
         ]
         screening += _reason_rows(data["other_excluded"])
