@@ -207,3 +207,26 @@ def test_rows_for_two_copies_of_one_study(loaded: Project, tmp_path: Path) -> No
     again.write_text("id,decision\nR2,exclude\nR2,include\n", encoding="utf-8")
     with pytest.raises(DecisionImportError, match="same record as row 2"):
         import_decisions(loaded, again, reviewer="reviewer2", stage=TA)
+
+
+def test_notes_reach_the_records_export(loaded: Project, tmp_path: Path, capsys) -> None:
+    """A senior's export carries every reviewer's notes; a blinded reviewer's, their own."""
+    from screener.cli import main
+
+    add_note(loaded, "R1", "check the dose", reviewer="reviewer1", stage=TA)
+    decide(loaded, "R1", "include", reviewer="reviewer2", note="dose unclear")
+    config = str(loaded.config.path)
+    capsys.readouterr()
+    assert main(["--config", config, "export", "--format", "csv", "--as", "senior", "-o", "-"]) == 0
+    printed = capsys.readouterr()
+    rows = {r["id"]: r for r in csv.DictReader(printed.out.splitlines())}
+    assert rows["R1"]["notes"] == (
+        "title_abstract, reviewer2: dose unclear | title_abstract, reviewer1: check the dose"
+    )
+    assert "wrote 3 records to -" in printed.err
+    out = tmp_path / "mine.ris"
+    assert main(["--config", config, "export", "--format", "ris", "--as", "reviewer1",
+                 "-o", str(out)]) == 0  # fmt: skip
+    text = out.read_text(encoding="utf-8")
+    assert "N1  - title_abstract, reviewer1: check the dose" in text
+    assert "dose unclear" not in text

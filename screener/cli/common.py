@@ -29,6 +29,15 @@ def out(text: str = "") -> None:
     sys.stdout.write(literal(text) + "\n")
 
 
+def note(text: str, *, stdout: bool = True) -> None:
+    """A line for the user: on standard output, or on standard error when standard output
+    carries the data (`-o -`)."""
+    if stdout:
+        out(text)
+    else:
+        sys.stderr.write(literal(text) + "\n")
+
+
 def error(message: str) -> None:
     sys.stderr.write("screener: " + literal(message).replace("\\x0a", "\n") + "\n")
 

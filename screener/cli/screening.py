@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from screener.cli import common as c
+from screener.export.output import to_stdout
 from screener.export.records import STATUSES, export_records
 from screener.model import Stage
 from screener.resolve.agreement import agreement
@@ -85,7 +86,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     c.add_stage(p, default=None)
     p.add_argument("--status", default="all", help=f"one of: {', '.join(sorted(STATUSES))}")
     p.add_argument("--format", choices=["ris", "csv"], required=True)
-    p.add_argument("-o", "--output", required=True, type=Path)
+    p.add_argument(
+        "-o", "--output", required=True, type=Path, help="file to write; - for standard output"
+    )
     p.add_argument(
         "--as",
         dest="viewer",
@@ -103,7 +106,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     e.add_argument("--as", dest="viewer", help="who is asking (default: --reviewer)")
     c.add_stage(e, default=None)
-    e.add_argument("-o", "--output", required=True, type=Path)
+    e.add_argument(
+        "-o", "--output", required=True, type=Path, help="file to write; - for standard output"
+    )
     e.set_defaults(func=cmd_decisions_export)
     i = dsub.add_parser(
         "import", parents=[common], help="apply a file of decisions (all or nothing)"
@@ -220,7 +225,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         status=args.status,
         viewer=args.viewer,
     )
-    c.out(f"wrote {n} records to {args.output}")
+    c.note(f"wrote {n} records to {args.output}", stdout=not to_stdout(args.output))
     return 0
 
 
@@ -238,7 +243,7 @@ def cmd_decisions_export(args: argparse.Namespace) -> int:
         viewer = seniors[0] if seniors else project.config.reviewers[0].name
     rows = current_decisions(project, viewer=viewer, reviewer=args.reviewer, stage=c.stage_of(args))
     write_decisions(rows, args.output)
-    c.out(f"wrote {len(rows)} decisions to {args.output}")
+    c.note(f"wrote {len(rows)} decisions to {args.output}", stdout=not to_stdout(args.output))
     return 0
 
 

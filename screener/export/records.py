@@ -10,9 +10,11 @@ from typing import Any
 import rispy
 
 from screener.errors import PermissionDenied, ScreenerError
+from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.model import Outcome, Stage
 from screener.project import Project
+from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import StoredRecord, project_id
 
 CSV_FIELDS = [
@@ -35,6 +37,7 @@ CSV_FIELDS = [
     "url",
     "title_abstract",
     "full_text",
+    "notes",
 ]
 STATUSES = {o.value for o in Outcome} | {"included", "excluded", "all", "duplicates"}
 # Selections that do not depend on anyone's votes: any reviewer may export them blinded.
@@ -171,6 +174,21 @@ def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     return entry
 
 
+def reviewer_notes(project: Project, visible: set[str] | None) -> dict[int, str]:
+    """record id → the reviewers' notes on it ('stage, name: note'), from the reviewers in
+    `visible` (None: everyone's)."""
+    out: dict[int, list[str]] = {}
+    for st in Stage:
+        for rid, rs in project.states(st).items():
+            names = dict.fromkeys([*rs.stacks, *(n.reviewer for n in rs.notes)])
+            for name in names:
+                if visible is not None and name not in visible:
+                    continue
+                for note in rs.notes_by(name):
+                    out.setdefault(rid, []).append(f"{st.value}, {name}: {note}")
+    return {rid: NOTE_SEPARATOR.join(parts) for rid, parts in out.items()}
+
+
 def export_records(
     project: Project,
     path: Path,
@@ -196,15 +214,24 @@ def export_records(
     records, outcomes = _select(project, stage, status)
     if not reveal:
         outcomes = {"title_abstract": {}, "full_text": {}}
+    visible = None if reveal else ({viewer} if viewer is not None else set())
+    notes = reviewer_notes(project, visible)
     if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
+        with opened(path) as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
             writer.writeheader()
             for sr in records:
-                writer.writerow({k: safe_cell(v) for k, v in _row(sr, outcomes).items()})
+                row = {**_row(sr, outcomes), "notes": notes.get(sr.id, "")}
+                writer.writerow({k: safe_cell(v) for k, v in row.items()})
     elif fmt == "ris":
-        with path.open("w", encoding="utf-8") as fh:
-            rispy.dump([_ris_entry(sr) for sr in records], fh, implementation=_PlainRisWriter)
+        with opened(path) as fh:
+            entries = []
+            for sr in records:
+                entry = _ris_entry(sr)
+                if sr.id in notes:
+                    entry["notes"] = [*entry.get("notes", []), notes[sr.id]]
+                entries.append(entry)
+            rispy.dump(entries, fh, implementation=_PlainRisWriter)
     else:
         raise ScreenerError(f"unknown export format {fmt!r} (use ris or csv)")
     return len(records)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.errors import ScreenerError
+from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
 from screener.model import Decision, Stage
@@ -273,13 +274,14 @@ def current_decisions(
 
 
 def write_decisions(rows: list[dict[str, Any]], path: Path) -> None:
+    """CSV, or JSON lines for .jsonl/.ndjson; `-` is standard output (CSV)."""
     fields = ["id", "source_id", "stage", "reviewer", "decision", "reason", "note", "time"]
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         with path.open("w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    with opened(path) as fh:
         writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
