@@ -3,8 +3,9 @@
 The commands are read from README.md itself (its ```bash blocks): a command that stops
 working, or prints a traceback, fails here. Set-up steps (venv, pip, pytest) are what CI
 runs; the `screener` commands in them run here. Interactive commands (the app) run in a
-pseudo-terminal: the reviewer named in them (or KL, picked in the app) opens the screen,
-which must draw its footer, and quits with q.
+pseudo-terminal: the reviewer named in them opens the screen, which must draw its footer,
+and quits with q; the app is opened three times, as MM and SD (to their screening screen)
+and as KL (to the conflicts).
 """
 
 from __future__ import annotations
@@ -51,9 +52,13 @@ def test_every_readme_command_works(tmp_path: Path) -> None:
         if not interactive:
             sh(folder, *args)
             continue
-        keys = ["q"] if "--reviewer" in args else ["3", "q"]  # 3: KL in the reviewer picker
-        code, screen = in_terminal(folder, args, keys)
-        assert "Traceback" not in screen and "Error" not in screen, screen[-2000:]
-        assert "Quit" in screen, f"screener {' '.join(args)} never drew its footer"
-        assert code == 0, f"screener {' '.join(args)} exited {code}:\n{screen[-2000:]}"
+        if "--reviewer" in args:
+            runs = [["q"]]
+        else:  # the app: each of the team picks their name, opens their screen, quits
+            runs = [["1", "s", "q"], ["2", "s", "q"], ["3", "c", "q"]]  # MM, SD, KL
+        for keys in runs:
+            code, screen = in_terminal(folder, args, keys)
+            assert "Traceback" not in screen and "Error" not in screen, screen[-2000:]
+            assert "Quit" in screen, f"screener {' '.join(args)} never drew its footer"
+            assert code == 0, f"screener {' '.join(args)} {keys} exited {code}:\n{screen[-2000:]}"
     assert (folder / "prisma.svg").stat().st_size > 0
