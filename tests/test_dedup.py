@@ -155,6 +155,30 @@ def test_part_one_and_part_two_and_notices_are_not_merged() -> None:
     assert not compare(features(_item(4, pages="")), features(erratum)).auto
 
 
+def test_one_record_exported_twice_is_one_even_with_a_short_title() -> None:
+    """The previous search's export and the update's hold the same record: same source id,
+    title, authors, year and abstract. A short title alone would wait for a person."""
+    short = {"title": "Heart failure.", "authors": ["McKelvie, Robert"], "year": 2002,
+             "journal": "", "volume": "", "pages": "", "database": "", "abstract": ""}  # fmt: skip
+    a = _item(1, source_id="S876", **short)
+    b = _item(2, source_id="S876", **{**short, "database": "PubMed"})
+    (m,) = find_matches([a, b])
+    assert m.method == "copy" and m.auto
+    other = _item(3, source_id="S877", **short)  # another record of the same shape
+    assert all(not m.auto for m in find_matches([a, other]))
+
+
+def test_shared_authors_never_outweigh_a_different_title() -> None:
+    """Two papers by one group in one year whose titles differ in the key words."""
+    group = {"authors": ["Aronow, W S", "Ahn, C", "Mercando, A D"], "year": 1995,
+             "journal": "", "volume": "", "pages": "", "abstract": ""}  # fmt: skip
+    a = _item(1, title="Effect of propranolol on circadian variation of myocardial ischemia "
+                       "in elderly patients with heart disease", **group)  # fmt: skip
+    b = _item(2, title="Effect of propranolol on circadian variation of ventricular "
+                       "arrhythmias in elderly patients with heart disease", **group)  # fmt: skip
+    assert not compare(features(a), features(b)).auto
+
+
 def test_grouping_never_joins_two_pmids_through_a_third_record() -> None:
     """An Embase record without PMID looks like both the article and its namesake."""
     items = [

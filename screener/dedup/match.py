@@ -56,8 +56,8 @@ MAX_KEY_GROUP = 200
 RARE_WORDS = 3  # the rarest words of a title that are blocking keys
 RARE_DF = 300  # …when no more records than this have them  # an identifier shared by more records than this is not trusted
 
-WEIGHTS = {"title": 3.0, "author": 1.0, "coauthors": 0.5, "year": 1.0, "journal": 0.5,
-           "volume": 0.5, "page": 0.5, "abstract": 1.0}  # fmt: skip
+WEIGHTS = {"title": 3.0, "author": 1.0, "year": 1.0, "journal": 0.5, "volume": 0.5,
+           "page": 0.5, "abstract": 1.0}  # fmt: skip
 IDS_DATABASES = ("pubmed", "medline")
 _ID_SHAPE = re.compile(r"[^0-9]*")
 _NOTICE_TYPES = frozenset({"erratum", "corrigendum", "correction", "retraction", "retracted"})
@@ -283,10 +283,6 @@ def compare(
             asim = asim if asim >= 0.8 else 0.0
         add("author", asim)
         fields["first_author"] = round(asim, 3) if asim < 1 else fa.surname
-    if fa.surnames and fb.surnames:  # the co-authors, in any order
-        shared = len(fa.surnames & fb.surnames) / len(fa.surnames | fb.surnames)
-        add("coauthors", shared)
-        fields["coauthors"] = round(shared, 3)
     if fa.year is not None and fb.year is not None:
         diff = abs(fa.year - fb.year)
         add("year", 1.0 if diff == 0 else 0.8 if diff == 1 else 0.0)
