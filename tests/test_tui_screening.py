@@ -296,3 +296,74 @@ def test_ranking_orders_by_rules_prior_and_shows_score(tmp_path: Path) -> None:
         screening(project, script)
     finally:
         project.close()
+
+
+def stage_line(screen: ScreeningScreen) -> str:
+    return text_of(screen.query_one("#stage-counts", Static))
+
+
+def mine_line(screen: ScreeningScreen) -> str:
+    return text_of(screen.query_one("#mine-counts", Static))
+
+
+def test_progress_follows_every_key(tmp_path: Path) -> None:
+    """Mine counts change with the key itself; the stage totals once their count is done."""
+    project = open_review(tmp_path / "long", extra=14)  # 20 records to screen
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        for n in range(1, 16):
+            await pilot.press("i" if n % 3 else "m")  # no waiting for workers: the key alone
+            assert f"{n} decided · {20 - n} to go" in mine_line(screen), n
+        assert "10 include, 5 maybe" in mine_line(screen)
+        await settle(pilot)
+        assert "15 started" in stage_line(screen)
+        await pilot.press("u")
+        assert "14 decided · 6 to go" in mine_line(screen)
+        assert "10 include, 4 maybe" in mine_line(screen)
+        await settle(pilot)
+        assert "14 started" in stage_line(screen)
+        await pilot.press("e", "1")
+        assert "15 decided" in mine_line(screen) and "1 exclude" in mine_line(screen)
+        await settle(pilot)
+        assert "15 started" in stage_line(screen)
+
+    try:
+        screening(project, script)
+    finally:
+        project.close()
+
+
+def test_stage_totals_counted_during_a_decision_are_counted_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A count that read the log before the latest decision is followed by a fresh one."""
+    import threading
+
+    from screener.tui import queue as tui_queue
+
+    counted, release = threading.Event(), threading.Event()
+    calls: list[tuple[int, int]] = []
+
+    def slow_count(p: Project, stage: Stage) -> tuple[int, int]:
+        got = tui_queue.stage_progress(p, stage)
+        calls.append(got)
+        if len(calls) == 2:  # the count after the first decision: hold it until the second
+            counted.set()
+            release.wait(10)
+        return got
+
+    monkeypatch.setattr("screener.tui.screens.screening.stage_progress", slow_count)
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        import asyncio
+
+        assert "0 started" in stage_line(screen)
+        await pilot.press("i")
+        assert await asyncio.to_thread(counted.wait, 10)
+        await pilot.press("i")  # decided while the first count is still out
+        release.set()
+        await settle(pilot)
+        assert calls[1] == (1, 0)  # the held count read one decision
+        assert "2 started" in stage_line(screen)
+
+    screening(project, script)

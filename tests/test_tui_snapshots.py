@@ -43,8 +43,7 @@ class TestScreening:
         async def run_before(pilot: Any) -> None:
             await settle(pilot)
             await pilot.press("i")
-            pilot.app.screen.load_stage_totals()  # what the 1 s timer would do: now, always
-            await settle(pilot)
+            await settle(pilot)  # the stage totals are recounted after every decision
 
         assert snap_compare(make_app(project, "reviewer1", screen="screening"),
                             terminal_size=SIZE, run_before=run_before)  # fmt: skip

@@ -12,7 +12,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
@@ -28,7 +27,6 @@ from screener.tui.widgets.record import RecordView
 
 STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
 RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
-TOTALS_AFTER = 1.0  # seconds without a decision before the stage totals refresh
 
 
 class ScreeningScreen(BaseScreen):
@@ -58,7 +56,8 @@ class ScreeningScreen(BaseScreen):
         self.stopping_line = ""
         self.shown: Shown | None = None
         self._since_rank = 0
-        self._totals_timer: Timer | None = None
+        self._totals_asked = 0  # stage recounts asked for (one per decision)
+        self._totals_running = False
 
     @property
     def stage(self) -> Stage:
@@ -81,7 +80,7 @@ class ScreeningScreen(BaseScreen):
         self.sub_title = f"{STAGE_NAME[self.stage]} · {self.queue.reviewer.name}"
         self.stage_line = f"Stage: {len(self.queue.ids):,} records"
         self.refresh_record()
-        self.call_after_refresh(self.load_stage_totals)
+        self.call_after_refresh(self.refresh_stage_totals)
         if app.project.config.ranking_enabled:
             self.call_after_refresh(self.rank)
 
@@ -107,19 +106,31 @@ class ScreeningScreen(BaseScreen):
             self.queue.counts(), self.stage_line, self.stopping_line
         )
 
-    @work(thread=True, exclusive=True, group="stage-totals")
-    def load_stage_totals(self) -> None:
+    def refresh_stage_totals(self) -> None:
+        """Recount the stage totals off the loop: one count at a time; a decision made while
+        one runs is counted by another started when it ends, so the last one shown is fresh."""
+        self._totals_asked += 1
+        if not self._totals_running:
+            self._totals_running = True
+            self.load_stage_totals(self._totals_asked)
+
+    @work(thread=True, group="stage-totals")
+    def load_stage_totals(self, asked: int) -> None:
         """Stage totals come from everyone's log (counts only): off the loop."""
         assert self.queue is not None
         started, complete = stage_progress(self.sapp.project, self.stage)
         line = (f"Stage: {len(self.queue.ids):,} records · {started:,} started · "
                 f"{complete:,} fully decided")  # fmt: skip
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._set_stage_line, line)
+            self.app.call_from_thread(self._stage_totals_loaded, asked, line)
 
-    def _set_stage_line(self, line: str) -> None:
+    def _stage_totals_loaded(self, asked: int, line: str) -> None:
         self.stage_line = line
         self.refresh_counts()
+        if asked < self._totals_asked:  # decided while counting: count again
+            self.load_stage_totals(self._totals_asked)
+        else:
+            self._totals_running = False
 
     @work(thread=True, exclusive=True, group="rank")
     def rank(self) -> None:
@@ -148,17 +159,11 @@ class ScreeningScreen(BaseScreen):
             return
         self.refresh_record()
         self.post_message(Decided(rid, value))
-        self.totals_soon()
+        self.refresh_stage_totals()
         self._since_rank += 1
         if self._since_rank >= RERANK_EVERY and self.sapp.project.config.ranking_enabled:
             self._since_rank = 0
             self.rank()
-
-    def totals_soon(self) -> None:
-        """Refresh the stage totals once the reviewer pauses (not on every key)."""
-        if self._totals_timer is not None:
-            self._totals_timer.stop()
-        self._totals_timer = self.set_timer(TOTALS_AFTER, self.load_stage_totals)
 
     def reason_required(self) -> bool:
         return self.stage is Stage.FULL_TEXT
@@ -194,7 +199,7 @@ class ScreeningScreen(BaseScreen):
             return
         self.refresh_record()
         self.post_message(Decided(rid, "undo"))
-        self.totals_soon()
+        self.refresh_stage_totals()
 
     def action_move(self, delta: int) -> None:
         assert self.queue is not None
