@@ -367,3 +367,45 @@ def test_stage_totals_counted_during_a_decision_are_counted_again(
         assert "2 started" in stage_line(screen)
 
     screening(project, script)
+
+
+def test_ranking_worker_reads_a_copy_of_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys pressed while the ranking runs in its thread never change what it reads."""
+    import threading
+
+    project = open_review(tmp_path / "ranked", ranking=True)
+    started, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def slow_stopping(queue: Any) -> str:
+        started.set()
+        release.wait(10)
+        seen.append(len(queue.mine))  # after a decision made meanwhile on the loop
+        return ""
+
+    monkeypatch.setattr("screener.tui.ordering.stopping", slow_stopping)
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        import asyncio
+
+        assert await asyncio.to_thread(started.wait, 10)
+        await pilot.press("i")
+        release.set()
+        await settle(pilot)
+        assert screen.queue is not None and len(screen.queue.mine) == 1
+
+    app = make_app(project, "reviewer1", screen="screening")
+
+    async def go() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ScreeningScreen)
+            await script(pilot, app.screen)
+
+    try:
+        run(go)
+    finally:
+        project.close()
+    assert seen == [0]

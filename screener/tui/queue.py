@@ -63,6 +63,18 @@ class Counts:
         return self.total - self.decided
 
 
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """A copy of a queue's order and of the reviewer's own votes, for a worker thread."""
+
+    stage: Stage
+    ids: list[int]
+    mine: dict[int, Vote]
+
+    def my_decisions(self) -> dict[int, Decision]:
+        return {rid: vote.decision for rid, vote in self.mine.items()}
+
+
 def screenable_ids(project: Project) -> list[int]:
     """Ids of records not from a previous review, in id order: one narrow query.
 
@@ -275,6 +287,10 @@ class ScreeningQueue:
     def my_decisions(self) -> dict[int, Decision]:
         """The reviewer's own current decisions: what a ranking model may learn from."""
         return {rid: vote.decision for rid, vote in self.mine.items()}
+
+    def snapshot(self) -> QueueSnapshot:
+        """Order and own votes as they are now (the live queue changes with every key)."""
+        return QueueSnapshot(self.stage, list(self.ids), dict(self.mine))
 
     # -- actions (each one is one event in the store, committed before returning) --------
 

@@ -18,7 +18,7 @@ from textual.worker import get_current_worker
 from screener.model import Decision, Stage
 from screener.tui import ordering
 from screener.tui.messages import Decided, RecordShown
-from screener.tui.queue import ScreeningQueue, Shown, stage_progress
+from screener.tui.queue import QueueSnapshot, ScreeningQueue, Shown, stage_progress
 from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.modals import ReasonPicker, TextPrompt
 from screener.tui.search import search_ids
@@ -132,19 +132,23 @@ class ScreeningScreen(BaseScreen):
         else:
             self._totals_running = False
 
-    @work(thread=True, exclusive=True, group="rank")
     def rank(self) -> None:
-        """Ranking reads every candidate's text: off the loop; the order swaps in after."""
+        """Rank again, from a copy of the queue taken here: the worker never reads the live
+        queue, which the keys change meanwhile."""
         assert self.queue is not None
-        q = self.queue
-        ranked = ordering.rank(self.sapp.project, q.stage, list(q.ids), q.my_decisions())
+        self.rank_in_thread(self.queue.snapshot())
+
+    @work(thread=True, exclusive=True, group="rank")
+    def rank_in_thread(self, q: QueueSnapshot) -> None:
+        """Ranking reads every candidate's text: off the loop; the order swaps in after."""
+        ranked = ordering.rank(self.sapp.project, q.stage, q.ids, q.my_decisions())
         status = ordering.stopping(q)
         if not get_current_worker().is_cancelled:
-            self.stopping_line = status
-            self.app.call_from_thread(self._reordered, ranked)
+            self.app.call_from_thread(self._reordered, ranked, status)
 
-    def _reordered(self, ranked: list[tuple[int, float]]) -> None:
+    def _reordered(self, ranked: list[tuple[int, float]], status: str) -> None:
         assert self.queue is not None
+        self.stopping_line = status
         self.queue.reorder(ranked)
         self.refresh_record()
 
