@@ -137,8 +137,8 @@ class ScreenerApp(App[None]):
         """The screen called `name`; PermissionDenied when the reviewer may not open it."""
         if name == "screening" and self.stage is Stage.FULL_TEXT:
             name = "fulltext"
-        if name == "conflicts" and self.stage is Stage.FULL_TEXT:
-            name = "conflicts_ft"
+        if name == "conflicts":  # at the stage the app was opened for
+            name = "conflicts_ft" if self.stage is Stage.FULL_TEXT else "conflicts_ta"
         if name == "screening":
             from screener.tui.screens.screening import ScreeningScreen
 
@@ -149,7 +149,7 @@ class ScreenerApp(App[None]):
 
             self.reviewer_or_raise()
             return FullTextScreen()
-        if name in ("conflicts", "conflicts_ft"):
+        if name in ("conflicts_ta", "conflicts_ft"):
             from screener.tui.screens.conflicts import ConflictScreen
 
             self.senior_or_raise()

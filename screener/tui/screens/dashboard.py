@@ -18,6 +18,8 @@ from screener.tui.summary import Dashboard, compute
 from screener.tui.text import join, plain
 from screener.tui.widgets.prisma import PrismaFlow
 
+CONFLICT_KEY = {Stage.TITLE_ABSTRACT: "c", Stage.FULL_TEXT: "C"}  # the dashboard's keys
+
 
 def progress_content(data: Dashboard) -> Any:
     parts: list[Any] = []
@@ -36,7 +38,7 @@ def conflicts_content(data: Dashboard) -> Any:
     parts: list[Any] = [("Conflicts for the senior\n", "dim")]
     for stage, n in data.conflicts.items():
         parts += [(f"  {STAGE_NAME[stage]:<16}", "dim"), (f"{n:,}", "bold $text-error" if n else "bold"),
-                  "\n"]  # fmt: skip
+                  (f"  key {CONFLICT_KEY[stage]}", "dim"), "\n"]  # fmt: skip
     parts.append(("Awaiting decisions\n", "dim"))
     for label, n in data.open_counts.items():
         if "pending" in label:
@@ -65,12 +67,16 @@ class DashboardScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "open('screening')", "Screen", tooltip="Title/abstract screening"),
         Binding("f", "open('fulltext')", "Full text", tooltip="Full-text screening"),
-        Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts (senior)"),
+        Binding(
+            "c",
+            "open('conflicts_ta')",
+            "Conflicts",
+            tooltip="Resolve title/abstract conflicts (senior)",
+        ),
         Binding(
             "C",
             "open('conflicts_ft')",
-            "Full-text conflicts",
-            show=False,
+            "FT conflicts",
             tooltip="Resolve full-text conflicts (senior)",
         ),
         Binding(
