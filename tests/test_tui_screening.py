@@ -409,3 +409,89 @@ def test_ranking_worker_reads_a_copy_of_the_queue(
     finally:
         project.close()
     assert seen == [0]
+
+
+def search_title(screen: ScreeningScreen) -> str:
+    """The search as shown on the record's border ("" when none is on)."""
+    title = screen.query_one(RecordView).border_title  # as markup
+    return Content.from_markup(title).plain if title else ""
+
+
+def test_search_is_a_mode_arrows_step_through_the_matches(project: Project) -> None:
+    """/depression: R1, R2, R3 match; → ← go from match to match (wrapping), the query and
+    "match k of n" on screen; Esc ends the search and → moves through the queue again."""
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("right")  # start from R2
+        await pilot.press("slash")
+        await submit(pilot, "depression")
+        view = screen.query_one(RecordView)
+        assert view.record_id == 2
+        assert search_title(screen) == 'Search "depression": match 2 of 3 · 3 undecided'
+        assert "Esc ends the search" in Content.from_markup(view.border_subtitle or "").plain
+        seen = []
+        for key in ("right", "right", "right", "left", "left"):
+            await pilot.press(key)
+            seen.append(view.record_id)
+        assert seen == [3, 1, 2, 1, 3]  # only matches, wrapping at both ends
+        assert "match 3 of 3" in search_title(screen)
+        keys = {k.key: k.description for k in screen.query("FooterKey")}
+        assert keys["right"] == "Next match" and keys["escape"] == "End search"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.search is None and search_title(screen) == ""
+        assert pilot.app.screen is screen  # Esc ended the search; it did not leave
+        keys = {k.key: k.description for k in screen.query("FooterKey")}
+        assert keys["right"] == "Next"
+        await pilot.press("right")
+        assert view.record_id == 4  # the whole queue again
+
+    screening(project, script)
+    assert votes(project) == {}
+
+
+def test_deciding_on_a_match_moves_to_the_next_undecided_match(project: Project) -> None:
+    d.decide(project, 2, "exclude", reviewer="reviewer1", reason="Wrong population")
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        view = screen.query_one(RecordView)
+        assert view.record_id == 1
+        await pilot.press("slash")
+        await submit(pilot, "depression")  # R1, R2 (decided), R3
+        assert view.record_id == 1 and "match 1 of 3 · 2 undecided" in search_title(screen)
+        await pilot.press("i")
+        assert view.record_id == 3  # R2 is decided already: skipped
+        assert "match 3 of 3 · 1 undecided" in search_title(screen)
+        assert "1 decided" not in mine_line(screen) and "2 decided" in mine_line(screen)
+        await pilot.press("m")
+        assert view.record_id == 3  # every match decided: stays, says so
+        assert "0 undecided" in search_title(screen)
+        await pilot.press("slash")
+        assert isinstance(pilot.app.screen, TextPrompt)
+        from textual.widgets import Input
+
+        assert pilot.app.screen.query_one(Input).value == "depression"  # the query kept
+        await submit(pilot, "")  # an empty search ends the search
+        assert screen.search is None and search_title(screen) == ""
+        await pilot.press("right", "i")
+        assert view.record_id == 5  # the queue's next undecided record, as without a search
+
+    screening(project, script)
+    mine = votes(project)
+    assert {rid: v.decision.value for rid, v in mine.items()} == {
+        1: "include",
+        2: "exclude",
+        3: "maybe",
+        4: "include",
+    }
+
+
+def test_help_lists_the_search_keys(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = text_of(pilot.app.screen.query_one("#help-text", Static))
+        for words in ("Next match", "Previous match", "End search", "Back"):
+            assert words in shown, words
+
+    screening(project, script)

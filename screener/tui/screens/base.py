@@ -33,14 +33,14 @@ class BaseScreen(Screen[None]):
     def key_help(self) -> list[tuple[str, str]]:
         """(key, description) for every binding of this screen, in declaration order."""
         out: list[tuple[str, str]] = []
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         declared: list[BindingType] = []
         for cls in type(self).__mro__:
             if issubclass(cls, BaseScreen):
                 declared += cls.__dict__.get("BINDINGS", [])
         for b in [*declared, *self.app.BINDINGS]:
-            if isinstance(b, Binding) and b.description and b.key not in seen:
-                seen.add(b.key)
+            if isinstance(b, Binding) and b.description and (b.key, b.action) not in seen:
+                seen.add((b.key, b.action))
                 what = f"{b.description} — {b.tooltip}" if b.tooltip else b.description
                 out.append((b.key, what))
         return out

@@ -21,7 +21,8 @@ from screener.tui.messages import Decided, RecordShown
 from screener.tui.queue import QueueSnapshot, ScreeningQueue, Shown, stage_progress
 from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.modals import ReasonPicker, TextPrompt
-from screener.tui.search import search_ids
+from screener.tui.search import SearchResults, search_ids
+from screener.tui.text import plain
 from screener.tui.widgets.panels import DecisionPanel, ScreeningProgress
 from screener.tui.widgets.record import RecordView
 
@@ -43,6 +44,20 @@ class ScreeningScreen(BaseScreen):
         Binding("right", "move(1)", "Next", tooltip="Next record without deciding"),
         Binding("left", "move(-1)", "Previous", tooltip="Previous record without deciding"),
         Binding("slash", "search", "Search", tooltip="Search titles and abstracts (or an id: R17)"),
+        Binding("right", "step_match(1)", "Next match", tooltip="While searching: the next match"),
+        Binding(
+            "left",
+            "step_match(-1)",
+            "Previous match",
+            tooltip="While searching: the previous match",
+        ),
+        Binding("escape", "back", "Back", tooltip="To the dashboard"),
+        Binding(
+            "escape",
+            "end_search",
+            "End search",
+            tooltip="While searching: back to the whole queue (or / and an empty search)",
+        ),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll(10)", "Page down", show=False),
@@ -55,6 +70,8 @@ class ScreeningScreen(BaseScreen):
         self.stage_line = ""
         self.stopping_line = ""
         self.shown: Shown | None = None
+        self.search: SearchResults | None = None  # while a `/` search is on
+        self._search_title = ("", "")
         self._since_rank = 0
         self._totals_asked = 0  # stage recounts asked for (one per decision)
         self._totals_running = False
@@ -98,7 +115,25 @@ class ScreeningScreen(BaseScreen):
             self.shown, app.rules, app.project.config.ranking_enabled, self.stage is Stage.FULL_TEXT
         )
         self.refresh_counts()
+        self.refresh_search_title()
         self.post_message(RecordShown(self.queue.current))
+
+    def refresh_search_title(self) -> None:
+        """The search on the record's border: query, match k of n, how many undecided."""
+        assert self.queue is not None
+        title = subtitle = ""
+        if self.search is not None:
+            k, n = self.search.where(self.queue)
+            query = self.search.query
+            query = query if len(query) <= 24 else query[:23] + "…"
+            at = f"match {k} of {n}" if k else f"{n} matches, not this one"
+            title = f'Search "{query}": {at} · {self.search.undecided(self.queue)} undecided'
+            subtitle = "→ ← matches · Esc ends the search"
+        if (title, subtitle) != self._search_title:
+            self._search_title = (title, subtitle)
+            view = self.query_one(RecordView)
+            view.border_title = plain(title, "bold $accent")  # the query is literal text
+            view.border_subtitle = plain(subtitle, "$text-muted")
 
     def refresh_counts(self) -> None:
         assert self.queue is not None
@@ -161,6 +196,8 @@ class ScreeningScreen(BaseScreen):
         rid = self.guarded(self.queue.decide, Decision(value), reason)
         if rid is None:
             return
+        if self.search is not None:
+            self.next_match_after(rid)
         self.refresh_record()
         self.post_message(Decided(rid, value))
         self.refresh_stage_totals()
@@ -214,28 +251,75 @@ class ScreeningScreen(BaseScreen):
     def action_scroll(self, lines: int) -> None:
         self.query_one(RecordView).scroll_relative(y=lines, animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While searching, → ← step through the matches and Esc ends the search."""
+        if action in ("step_match", "end_search"):
+            return self.search is not None
+        if action in ("move", "back"):
+            return self.search is None
+        return True
+
     def action_search(self) -> None:
         def searched(text: str | None) -> None:
-            if text and text.strip():
+            if text is None:  # Esc: as it was
+                return
+            if text.strip():
                 self.run_search(text.strip())
+            else:
+                self.action_end_search()
 
-        self.app.push_screen(TextPrompt("Search titles and abstracts (or a record id like R17)"),
-                             searched)  # fmt: skip
+        now = self.search.query if self.search else ""
+        self.app.push_screen(
+            TextPrompt("Search titles and abstracts (or a record id like R17); empty ends the search",
+                       value=now),
+            searched,
+        )  # fmt: skip
 
     @work(thread=True, exclusive=True, group="search")
     def run_search(self, text: str) -> None:
-        assert self.queue is not None
-        q = self.queue
+        """The search runs in SQL over every record: off the loop."""
         hits = search_ids(self.sapp.project, text)
-        order = sorted(q.index[h] for h in hits if h in q.index)
-        after = [i for i in order if i > q.position] or order
-        self.app.call_from_thread(self._found, text, after[0] if after else None, len(order))
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._found, text, hits)
 
-    def _found(self, text: str, position: int | None, n: int) -> None:
+    def _found(self, text: str, hits: list[int]) -> None:
         assert self.queue is not None
-        if position is None:
+        found = SearchResults.of(text, hits, self.queue)
+        start = found.first(self.queue)
+        if start is None:
             self.notify(f"No record here matches {text!r}", severity="warning", markup=False)
             return
-        self.queue.position = position
+        self.search = found
+        self.queue.position = start
+        self.refresh_bindings()
         self.refresh_record()
-        self.notify(f"{n} record(s) match {text!r}", markup=False)
+        self.notify(f"{len(found.ids):,} record(s) match {text!r}: → ← step through them, "
+                    "Esc ends the search", markup=False)  # fmt: skip
+
+    def action_step_match(self, delta: int) -> None:
+        assert self.queue is not None
+        if self.search is None:
+            return
+        position = self.search.step(self.queue, delta)
+        if position is not None and position != self.queue.position:
+            self.queue.position = position
+            self.refresh_record()
+
+    def action_end_search(self) -> None:
+        if self.search is None:
+            return
+        self.search = None
+        self.refresh_bindings()
+        self.refresh_search_title()
+        self.notify("Search ended: → ← move through the whole queue again")
+
+    def next_match_after(self, rid: int) -> None:
+        """After deciding on `rid` while searching: on to the next undecided match."""
+        assert self.queue is not None and self.search is not None
+        decided_at = self.queue.index[rid]
+        position = self.search.next_undecided(self.queue, decided_at + 1)
+        if position is None:
+            self.queue.position = decided_at
+            self.notify("Every match is decided: Esc ends the search", markup=False)
+        else:
+            self.queue.position = position
