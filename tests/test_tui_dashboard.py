@@ -70,7 +70,7 @@ def test_prisma_flow_progress_conflicts_agreement(project: Project) -> None:
         assert shown["Records excluded"].startswith("1")  # R4, agreed
         assert screen.query(".prisma-provisional")  # screening still open
         progress = text_of(screen.query_one("#dash-progress", Static))
-        assert "reviewer1" in progress and "4 / 6" in progress
+        assert "reviewer1" in progress and "4/6" in progress
         waiting = text_of(screen.query_one("#dash-conflicts", Static))
         assert "title/abstract" in waiting and "2" in waiting
         assert "κ" in text_of(screen.query_one("#dash-agreement", Static))

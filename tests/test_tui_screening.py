@@ -412,9 +412,10 @@ def test_ranking_worker_reads_a_copy_of_the_queue(
 
 
 def search_title(screen: ScreeningScreen) -> str:
-    """The search as shown on the record's border ("" when none is on)."""
-    title = screen.query_one(RecordView).border_title  # as markup
-    return Content.from_markup(title).plain if title else ""
+    """The search as shown on the record's border, above · below ("" when none is on)."""
+    view = screen.query_one(RecordView)
+    shown = [Content.from_markup(t).plain for t in (view.border_title, view.border_subtitle) if t]
+    return " · ".join(shown)
 
 
 def test_search_is_a_mode_arrows_step_through_the_matches(project: Project) -> None:
@@ -427,22 +428,22 @@ def test_search_is_a_mode_arrows_step_through_the_matches(project: Project) -> N
         await submit(pilot, "depression")
         view = screen.query_one(RecordView)
         assert view.record_id == 2
-        assert search_title(screen) == 'Search "depression": match 2 of 3 · 3 undecided'
-        assert "Esc ends the search" in Content.from_markup(view.border_subtitle or "").plain
+        assert search_title(screen).startswith('Match 2 of 3 · "depression" · 3 undecided')
+        assert "→ ← matches · Esc ends" in search_title(screen)
         seen = []
         for key in ("right", "right", "right", "left", "left"):
             await pilot.press(key)
             seen.append(view.record_id)
         assert seen == [3, 1, 2, 1, 3]  # only matches, wrapping at both ends
-        assert "match 3 of 3" in search_title(screen)
+        assert "Match 3 of 3" in search_title(screen)
         keys = {k.key: k.description for k in screen.query("FooterKey")}
-        assert keys["right"] == "Next match" and keys["escape"] == "End search"
+        assert keys["escape"] == "End search"
         await pilot.press("escape")
         await pilot.pause()
         assert screen.search is None and search_title(screen) == ""
         assert pilot.app.screen is screen  # Esc ended the search; it did not leave
         keys = {k.key: k.description for k in screen.query("FooterKey")}
-        assert keys["right"] == "Next"
+        assert keys["escape"] == "Back"
         await pilot.press("right")
         assert view.record_id == 4  # the whole queue again
 
@@ -458,10 +459,11 @@ def test_deciding_on_a_match_moves_to_the_next_undecided_match(project: Project)
         assert view.record_id == 1
         await pilot.press("slash")
         await submit(pilot, "depression")  # R1, R2 (decided), R3
-        assert view.record_id == 1 and "match 1 of 3 · 2 undecided" in search_title(screen)
+        assert view.record_id == 1 and "Match 1 of 3" in search_title(screen)
+        assert "2 undecided" in search_title(screen)
         await pilot.press("i")
         assert view.record_id == 3  # R2 is decided already: skipped
-        assert "match 3 of 3 · 1 undecided" in search_title(screen)
+        assert "Match 3 of 3" in search_title(screen) and "1 undecided" in search_title(screen)
         assert "1 decided" not in mine_line(screen) and "2 decided" in mine_line(screen)
         await pilot.press("m")
         assert view.record_id == 3  # every match decided: stays, says so
@@ -491,7 +493,7 @@ def test_help_lists_the_search_keys(project: Project) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         shown = text_of(pilot.app.screen.query_one("#help-text", Static))
-        for words in ("Next match", "Previous match", "End search", "Back"):
+        for words in ("the next match", "the previous match", "End search", "Back"):
             assert words in shown, words
 
     screening(project, script)

@@ -38,6 +38,9 @@ class ScreenerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "screener"
     ENABLE_COMMAND_PALETTE = False
+    # Classes every screen gets from the terminal's size (app.tcss uses them).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012  (as App types it)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit (every decision is already saved)")
     ]

@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Button, DataTable, Header, Input, ProgressBar, Static
 
 from screener.errors import ScreenerError
 from screener.project import FileReport
 from screener.tui.messages import ImportFinished
 from screener.tui.screens.base import BaseScreen
 from screener.tui.text import cell, plain
+from screener.tui.widgets.footer import KeyFooter
 
 
 def expand(text: str, root: Path) -> list[Path]:
@@ -58,11 +59,10 @@ class ImportScreen(BaseScreen):
             yield ProgressBar(show_eta=False, id="import-bar")
             yield Static(plain("", "dim"), id="import-status", markup=False)
             yield DataTable(id="import-report", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.title = self.sapp.project.config.title
-        self.sub_title = "import"
+        self.set_heading("import")
         table = self.query_one(DataTable)
         table.add_columns("file", "format", "source", "in file", "imported", "skipped", "notes")
         self.query_one("#import-paths", Input).focus()

@@ -11,8 +11,8 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.containers import Horizontal
+from textual.widgets import Header
 from textual.worker import get_current_worker
 
 from screener.model import Decision, Stage
@@ -23,11 +23,34 @@ from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.modals import ReasonPicker, TextPrompt
 from screener.tui.search import SearchResults, search_ids
 from screener.tui.text import plain
-from screener.tui.widgets.panels import DecisionPanel, ScreeningProgress
+from screener.tui.widgets.footer import KeyFooter
+from screener.tui.widgets.panels import Column, DecisionPanel, ScreeningProgress
 from screener.tui.widgets.record import RecordView
 
 STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
 RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
+
+
+# The keys, in the order the footer and `?` show them (most used first).
+INCLUDE = Binding("i", "decide('include')", "Include")
+EXCLUDE = Binding("e", "exclude", "Exclude", tooltip="Exclude, with a reason")
+MAYBE = Binding("m", "decide('maybe')", "Maybe")
+UNDO = Binding("u", "undo", "Undo", tooltip="Take back your latest decision")
+NEXT = Binding("right", "move(1)", "Next",
+               tooltip="Next record without deciding (while searching: the next match)")  # fmt: skip
+PREVIOUS = Binding("left", "move(-1)", "Prev",
+                   tooltip="Previous record without deciding (while searching: the previous match)")  # fmt: skip
+SEARCH = Binding("slash", "search", "Search", tooltip="Search titles and abstracts (or an id: R17)")
+END_SEARCH = Binding("escape", "end_search", "End search",
+                     tooltip="While searching: back to the whole queue (or / and an empty search)")  # fmt: skip
+BACK = Binding("escape", "back", "Back", tooltip="To the dashboard")
+NOTE = Binding("n", "note", "Note", tooltip="A note on this record (only you see it)")
+SCROLL = [
+    Binding("down", "scroll(1)", "Scroll down", show=False),
+    Binding("up", "scroll(-1)", "Scroll up", show=False),
+    Binding("pagedown", "scroll(10)", "Page down", show=False),
+    Binding("pageup", "scroll(-10)", "Page up", show=False),
+]
 
 
 class ScreeningScreen(BaseScreen):
@@ -36,33 +59,8 @@ class ScreeningScreen(BaseScreen):
     HELP_TITLE = "Screening"
     STAGE = Stage.TITLE_ABSTRACT
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("i", "decide('include')", "Include"),
-        Binding("e", "exclude", "Exclude"),
-        Binding("m", "decide('maybe')", "Maybe"),
-        Binding("n", "note", "Note"),
-        Binding("u", "undo", "Undo"),
-        Binding("right", "move(1)", "Next", tooltip="Next record without deciding"),
-        Binding("left", "move(-1)", "Previous", tooltip="Previous record without deciding"),
-        Binding("slash", "search", "Search", tooltip="Search titles and abstracts (or an id: R17)"),
-        Binding("right", "step_match(1)", "Next match", tooltip="While searching: the next match"),
-        Binding(
-            "left",
-            "step_match(-1)",
-            "Previous match",
-            tooltip="While searching: the previous match",
-        ),
-        Binding("escape", "back", "Back", tooltip="To the dashboard"),
-        Binding(
-            "escape",
-            "end_search",
-            "End search",
-            tooltip="While searching: back to the whole queue (or / and an empty search)",
-        ),
-        Binding("down", "scroll(1)", "Scroll down", show=False),
-        Binding("up", "scroll(-1)", "Scroll up", show=False),
-        Binding("pagedown", "scroll(10)", "Page down", show=False),
-        Binding("pageup", "scroll(-10)", "Page up", show=False),
-    ]
+        INCLUDE, EXCLUDE, MAYBE, UNDO, NEXT, PREVIOUS, END_SEARCH, SEARCH, BACK, NOTE, *SCROLL,
+    ]  # fmt: skip
 
     def __init__(self, queue: ScreeningQueue | None = None) -> None:
         super().__init__()
@@ -84,17 +82,16 @@ class ScreeningScreen(BaseScreen):
         yield Header()
         with Horizontal(id="screening"):
             yield RecordView(id="record")
-            with Vertical(id="side"):
+            with Column(id="side"):
                 yield DecisionPanel(id="decision")
                 yield ScreeningProgress(id="progress")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         app = self.sapp
         if self.queue is None:
             self.queue = ScreeningQueue.load(app.project, app.reviewer_or_raise(), self.STAGE)
-        self.title = app.project.config.title
-        self.sub_title = f"{STAGE_NAME[self.stage]} · {self.queue.reviewer.name}"
+        self.set_heading(f"{STAGE_NAME[self.stage]} · {self.queue.reviewer.name}")
         self.stage_line = f"Stage: {len(self.queue.ids):,} records"
         self.refresh_record()
         self.call_after_refresh(self.refresh_stage_totals)
@@ -119,21 +116,28 @@ class ScreeningScreen(BaseScreen):
         self.post_message(RecordShown(self.queue.current))
 
     def refresh_search_title(self) -> None:
-        """The search on the record's border: query, match k of n, how many undecided."""
+        """The search on the record's border: "Match k of n" and the query (cut to the width
+        left) above, how many matches are undecided and the keys below."""
         assert self.queue is not None
         title = subtitle = ""
+        view = self.query_one(RecordView)
         if self.search is not None:
             k, n = self.search.where(self.queue)
+            title = f"Match {k} of {n}" if k else f"{n} matches (not this one)"
+            room = (view.size.width or 80) - len(title) - 11  # corners, spaces, quotes
             query = self.search.query
-            query = query if len(query) <= 24 else query[:23] + "…"
-            at = f"match {k} of {n}" if k else f"{n} matches, not this one"
-            title = f'Search "{query}": {at} · {self.search.undecided(self.queue)} undecided'
-            subtitle = "→ ← matches · Esc ends the search"
+            if room >= 4:
+                title += f' · "{query if len(query) <= room else query[: room - 1] + "…"}"'
+            subtitle = f"{self.search.undecided(self.queue)} undecided · → ← matches · Esc ends"
         if (title, subtitle) != self._search_title:
             self._search_title = (title, subtitle)
-            view = self.query_one(RecordView)
             view.border_title = plain(title, "bold $accent")  # the query is literal text
             view.border_subtitle = plain(subtitle, "$text-muted")
+
+    def on_resize(self) -> None:
+        super().on_resize()
+        if self.queue is not None:
+            self.refresh_search_title()
 
     def refresh_counts(self) -> None:
         assert self.queue is not None
@@ -154,7 +158,7 @@ class ScreeningScreen(BaseScreen):
         """Stage totals come from everyone's log (counts only): off the loop."""
         assert self.queue is not None
         started, complete = stage_progress(self.sapp.project, self.stage)
-        line = (f"Stage: {len(self.queue.ids):,} records · {started:,} started · "
+        line = (f"Stage: {len(self.queue.ids):,} records\n{started:,} started · "
                 f"{complete:,} fully decided")  # fmt: skip
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._stage_totals_loaded, asked, line)
@@ -243,7 +247,11 @@ class ScreeningScreen(BaseScreen):
         self.refresh_stage_totals()
 
     def action_move(self, delta: int) -> None:
+        """→ ←: the next or previous record; while searching, the next or previous match."""
         assert self.queue is not None
+        if self.search is not None:
+            self.step_match(delta)
+            return
         before = self.queue.current
         if self.queue.move(delta) != before:
             self.refresh_record()
@@ -252,10 +260,10 @@ class ScreeningScreen(BaseScreen):
         self.query_one(RecordView).scroll_relative(y=lines, animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While searching, → ← step through the matches and Esc ends the search."""
-        if action in ("step_match", "end_search"):
+        """While searching, Esc ends the search (and is shown so in the footer)."""
+        if action == "end_search":
             return self.search is not None
-        if action in ("move", "back"):
+        if action == "back":
             return self.search is None
         return True
 
@@ -296,10 +304,8 @@ class ScreeningScreen(BaseScreen):
         self.notify(f"{len(found.ids):,} record(s) match {text!r}: → ← step through them, "
                     "Esc ends the search", markup=False)  # fmt: skip
 
-    def action_step_match(self, delta: int) -> None:
-        assert self.queue is not None
-        if self.search is None:
-            return
+    def step_match(self, delta: int) -> None:
+        assert self.queue is not None and self.search is not None
         position = self.search.step(self.queue, delta)
         if position is not None and position != self.queue.position:
             self.queue.position = position
