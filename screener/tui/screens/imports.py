@@ -65,6 +65,7 @@ class ImportScreen(BaseScreen):
         self.set_heading("import")
         table = self.query_one(DataTable)
         table.add_columns("file", "format", "source", "in file", "imported", "skipped", "notes")
+        self.query_one(ProgressBar).display = False  # until an import runs (idle, it only pulses)
         self.query_one("#import-paths", Input).focus()
 
     @on(Input.Submitted)
@@ -85,6 +86,7 @@ class ImportScreen(BaseScreen):
         self.running = True
         bar = self.query_one(ProgressBar)
         bar.update(total=len(files) + (1 if self.sapp.project.config.auto_dedup else 0), progress=0)
+        bar.display = True
         self.run_import(files, label)
 
     @work(thread=True, exclusive=True, group="import")
