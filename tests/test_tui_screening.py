@@ -497,3 +497,11 @@ def test_help_lists_the_search_keys(project: Project) -> None:
             assert words in shown, words
 
     screening(project, script)
+
+
+def test_stage_line_counts_records_in_words() -> None:
+    from screener.tui.screens.screening import records
+
+    assert [records(n) for n in (0, 1, 2, 12345)] == [
+        "0 records", "1 record", "2 records", "12,345 records",
+    ]  # fmt: skip

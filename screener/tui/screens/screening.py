@@ -28,6 +28,13 @@ from screener.tui.widgets.panels import Column, DecisionPanel, ScreeningProgress
 from screener.tui.widgets.record import RecordView
 
 STAGE_NAME = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
+
+
+def records(n: int) -> str:
+    """`1 record`, `2,000 records`."""
+    return f"{n:,} record" + ("" if n == 1 else "s")
+
+
 RERANK_EVERY = 25  # decisions between two rankings (when ranking is on)
 
 
@@ -92,7 +99,7 @@ class ScreeningScreen(BaseScreen):
         if self.queue is None:
             self.queue = ScreeningQueue.load(app.project, app.reviewer_or_raise(), self.STAGE)
         self.set_heading(f"{STAGE_NAME[self.stage]} · {self.queue.reviewer.name}")
-        self.stage_line = f"Stage: {len(self.queue.ids):,} records"
+        self.stage_line = f"Stage: {records(len(self.queue.ids))}"
         self.refresh_record()
         self.call_after_refresh(self.refresh_stage_totals)
         if app.project.config.ranking_enabled:
@@ -158,7 +165,7 @@ class ScreeningScreen(BaseScreen):
         """Stage totals come from everyone's log (counts only): off the loop."""
         assert self.queue is not None
         started, complete = stage_progress(self.sapp.project, self.stage)
-        line = (f"Stage: {len(self.queue.ids):,} records\n{started:,} started · "
+        line = (f"Stage: {records(len(self.queue.ids))}\n{started:,} started · "
                 f"{complete:,} fully decided")  # fmt: skip
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._stage_totals_loaded, asked, line)
