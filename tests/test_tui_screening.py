@@ -505,3 +505,36 @@ def test_stage_line_counts_records_in_words() -> None:
     assert [records(n) for n in (0, 1, 2, 12345)] == [
         "0 records", "1 record", "2 records", "12,345 records",
     ]  # fmt: skip
+
+
+def test_queue_counts_follow_decisions_and_undos(project: Project) -> None:
+    """Counts by decision are kept key by key; they always equal a recount of mine."""
+    from screener.model import Reviewer
+    from screener.tui.queue import ScreeningQueue
+
+    d.decide(project, 6, "maybe", reviewer="reviewer1")  # one from before the session
+    who: Reviewer = project.reviewer("reviewer1")
+    queue = ScreeningQueue.load(project, who, Stage.TITLE_ABSTRACT)
+
+    def recount() -> dict[str, int]:
+        by: dict[str, int] = {}
+        for vote in queue.mine.values():
+            by[vote.decision.value] = by.get(vote.decision.value, 0) + 1
+        return by
+
+    reason = project.config.reasons(Stage.TITLE_ABSTRACT)[0]
+    steps = [
+        lambda: queue.decide(Decision.INCLUDE),  # R1
+        lambda: queue.decide(Decision.MAYBE),  # R2
+        queue.undo,
+        lambda: queue.decide(Decision.EXCLUDE, reason),  # R2 again
+        lambda: queue.go_to(1) and queue.decide(Decision.EXCLUDE, reason),  # R1 changed
+        queue.undo,  # R1 back to include
+        lambda: queue.go_to(6) and queue.decide(Decision.INCLUDE),  # R6: maybe → include
+    ]
+    assert queue.counts().by_decision == {"maybe": 1}
+    for step in steps:
+        step()
+        counts = queue.counts()
+        assert counts.by_decision == recount() and counts.decided == len(queue.mine)
+    assert queue.counts().by_decision == {"include": 2, "exclude": 1}
