@@ -211,7 +211,7 @@ class ScreeningScreen(BaseScreen):
             self.next_match_after(rid)
         self.refresh_record()
         self.post_message(Decided(rid, value))
-        self.refresh_stage_totals()
+        self.call_after_refresh(self.refresh_stage_totals)  # once the next record is painted
         self._since_rank += 1
         if self._since_rank >= RERANK_EVERY and self.sapp.project.config.ranking_enabled:
             self._since_rank = 0
@@ -251,7 +251,7 @@ class ScreeningScreen(BaseScreen):
             return
         self.refresh_record()
         self.post_message(Decided(rid, "undo"))
-        self.refresh_stage_totals()
+        self.call_after_refresh(self.refresh_stage_totals)
 
     def action_move(self, delta: int) -> None:
         """→ ←: the next or previous record; while searching, the next or previous match."""
