@@ -146,3 +146,112 @@ def test_loopback_server_needs_no_token(tmp_path: Path) -> None:
 
     code, page = serve_requests(server, script)
     assert code == 200 and "/ws" in page
+
+
+# -- crashes ----------------------------------------------------------------------------
+
+
+def test_a_crash_in_a_key_handler_or_a_worker_ends_the_app_and_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The exception that ended the app is on `app.crash` (a worker's unwrapped), no traceback
+    printed unless asked for."""
+    from screener.project import Project
+    from screener.tui import make_app
+    from screener.tui.queue import ScreeningQueue
+    from tests.test_tui_support import open_review, run, settle
+
+    project = open_review(tmp_path / "review")
+
+    def broken_decide(self: Any, *a: Any, **k: Any) -> int:
+        raise ValueError("decide broke")
+
+    def broken_count(p: Project, stage: Stage) -> tuple[int, int]:
+        raise RuntimeError("count broke")
+
+    async def press(app: Any, key: str) -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(ScreeningQueue, "decide", broken_decide)
+            app = make_app(project, "reviewer1", screen="screening")
+            with pytest.raises(ValueError, match="decide broke"):
+                run(lambda: press(app, "i"))
+            assert isinstance(app.crash, ValueError) and app.return_code
+        with monkeypatch.context() as m:
+            m.setattr("screener.tui.screens.screening.stage_progress", broken_count)
+            app = make_app(project, "reviewer1", screen="screening")
+            with pytest.raises(Exception, match="count broke"):
+                run(lambda: press(app, "i"))
+            assert isinstance(app.crash, RuntimeError) and str(app.crash) == "count broke"
+        assert "Traceback" not in capsys.readouterr().err
+    finally:
+        project.close()
+
+
+@pytest.fixture
+def headless(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`app.run()` without a terminal: headless, quitting once settled (unless it crashed)."""
+    from screener.tui.app import ScreenerApp
+    from tests.test_tui_support import settle
+
+    original = ScreenerApp.run
+
+    async def auto_pilot(pilot: Any) -> None:
+        await settle(pilot)
+        pilot.app.exit()
+
+    def run(self: Any, *a: Any, **k: Any) -> Any:
+        return original(self, headless=True, size=(80, 24), auto_pilot=auto_pilot)
+
+    monkeypatch.setattr(ScreenerApp, "run", run)
+
+
+def broken_load(*a: Any, **k: Any) -> Any:
+    raise ValueError("the store\nwent away")
+
+
+def test_screen_command_exits_3_with_one_line_when_the_app_crashes(
+    tmp_path: Path, headless: None, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from screener.tui.queue import ScreeningQueue
+
+    config = build_review(tmp_path / "review")
+    assert main(["--config", str(config), "screen", "--reviewer", "reviewer1"]) == 0  # sound
+    capsys.readouterr()
+    monkeypatch.setattr(ScreeningQueue, "load", broken_load)
+    assert main(["--config", str(config), "screen", "--reviewer", "reviewer1"]) == 3
+    out, err = capsys.readouterr()
+    assert err == (
+        "screener: internal error: ValueError: the store went away "
+        "(run again with --debug for the traceback)\n"
+    )
+    assert out == ""
+
+
+def test_app_command_with_debug_prints_the_traceback(
+    tmp_path: Path, headless: None, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    import argparse
+
+    from screener.cli.tui import cmd_app, cmd_screen
+    from screener.tui.queue import ScreeningQueue
+
+    config = build_review(tmp_path / "review")
+    monkeypatch.setattr(ScreeningQueue, "load", broken_load)
+    args = argparse.Namespace(config=str(config), reviewer="reviewer1", stage=None,
+                              screen="screening")  # fmt: skip
+    assert cmd_app(args) == 3  # no --debug flag defined: no traceback
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error: ValueError" in err
+    args.debug = True
+    assert cmd_screen(args) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "broken_load" in err
+    assert err.rstrip().endswith("screener: internal error: ValueError: the store went away")

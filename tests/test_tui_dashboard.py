@@ -70,7 +70,7 @@ def test_prisma_flow_progress_conflicts_agreement(project: Project) -> None:
         assert shown["Records excluded"].startswith("1")  # R4, agreed
         assert screen.query(".prisma-provisional")  # screening still open
         progress = text_of(screen.query_one("#dash-progress", Static))
-        assert "reviewer1" in progress and "4 / 6" in progress
+        assert "reviewer1" in progress and "4/6" in progress
         waiting = text_of(screen.query_one("#dash-conflicts", Static))
         assert "title/abstract" in waiting and "2" in waiting
         assert "κ" in text_of(screen.query_one("#dash-agreement", Static))
@@ -112,17 +112,52 @@ def test_navigation_keys_open_every_screen(project: Project) -> None:
     dashboard(project, script)
 
 
-def test_conflicts_key_refused_to_a_reviewer(project: Project) -> None:
+def test_conflicts_keys_refused_to_a_reviewer(project: Project) -> None:
     async def script(pilot: Any) -> None:
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, ErrorScreen)
-        assert "senior" in text_of(pilot.app.screen.query_one("#error-message", Static))
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, DashboardScreen)
+        for key in ("c", "C"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, ErrorScreen), key
+            message = text_of(pilot.app.screen.query_one("#error-message", Static))
+            assert "only a senior" in message, key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, DashboardScreen)
 
     dashboard(project, script, reviewer="reviewer1")
+
+
+def footer_keys(screen: Any) -> dict[str, str]:
+    """Key → description of every key the screen's footer shows."""
+    return {k.key: k.description for k in screen.query("FooterKey")}
+
+
+def test_both_conflict_queues_open_from_keys_in_the_footer(project: Project) -> None:
+    """c: title/abstract conflicts, C: full-text ones, both in the footer, whatever the stage
+    the app was opened at."""
+    make_conflicts(project)  # R1, R2 in conflict at title/abstract; R3 on to full text
+    d.decide(project, 3, "include", reviewer="reviewer1", stage=Stage.FULL_TEXT)
+    d.decide(project, 3, "exclude", reviewer="reviewer2", stage=Stage.FULL_TEXT,
+             reason=project.config.reasons(Stage.FULL_TEXT)[0])  # fmt: skip
+    for stage in (None, "full_text"):
+
+        async def go(app: Any) -> None:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot)
+                keys = footer_keys(app.screen)
+                assert keys.get("c") == "Conflicts" and keys.get("C") == "FT conflicts"
+                for key, at, ids in (("C", Stage.FULL_TEXT, [3]),
+                                     ("c", Stage.TITLE_ABSTRACT, [1, 2])):  # fmt: skip
+                    await pilot.press(key)
+                    await settle(pilot)
+                    screen = app.screen
+                    assert isinstance(screen, ConflictScreen), key
+                    assert (screen.stage, screen.ids) == (at, ids), key
+                    await pilot.press("escape")
+                    await settle(pilot)
+                    assert isinstance(app.screen, DashboardScreen)
+
+        run(lambda: go(make_app(project, "senior", stage=stage)))  # noqa: B023
 
 
 def test_picker_asks_who_is_screening(project: Project) -> None:

@@ -50,6 +50,7 @@ def test_import_files_in_a_worker_with_report(project: Project) -> None:
 
     async def script(pilot: Any, screen: ImportScreen) -> None:
         assert isinstance(screen, ImportScreen)
+        assert not screen.query_one(ProgressBar).display  # no bar before an import
         screen.query_one("#import-paths", Input).value = "extra*.ris broken.ris"
         screen.query_one("#import-label", Input).value = "Scopus"
         screen.query_one("#import-paths", Input).focus()
@@ -62,7 +63,7 @@ def test_import_files_in_a_worker_with_report(project: Project) -> None:
         assert rows[1][:5] == ["extra2.ris", "ris", "Scopus", "3", "3"]
         assert rows[2][0] == "broken.ris" and rows[2][4] == "0"
         bar = screen.query_one(ProgressBar)
-        assert bar.progress == bar.total
+        assert bar.display and bar.progress == bar.total
         status = text_of(screen.query_one("#import-status", Static))
         assert "5 records imported from 3 file(s), 1 refused" in status
         screen.query_one("#import-paths", Input).value = "extra1.ris"

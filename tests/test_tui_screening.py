@@ -296,3 +296,247 @@ def test_ranking_orders_by_rules_prior_and_shows_score(tmp_path: Path) -> None:
         screening(project, script)
     finally:
         project.close()
+
+
+def stage_line(screen: ScreeningScreen) -> str:
+    return text_of(screen.query_one("#stage-counts", Static))
+
+
+def mine_line(screen: ScreeningScreen) -> str:
+    return text_of(screen.query_one("#mine-counts", Static))
+
+
+def test_progress_follows_every_key(tmp_path: Path) -> None:
+    """Mine counts change with the key itself; the stage totals once their count is done."""
+    project = open_review(tmp_path / "long", extra=14)  # 20 records to screen
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        for n in range(1, 16):
+            await pilot.press("i" if n % 3 else "m")  # no waiting for workers: the key alone
+            assert f"{n} decided · {20 - n} to go" in mine_line(screen), n
+        assert "10 include, 5 maybe" in mine_line(screen)
+        await settle(pilot)
+        assert "15 started" in stage_line(screen)
+        await pilot.press("u")
+        assert "14 decided · 6 to go" in mine_line(screen)
+        assert "10 include, 4 maybe" in mine_line(screen)
+        await settle(pilot)
+        assert "14 started" in stage_line(screen)
+        await pilot.press("e", "1")
+        assert "15 decided" in mine_line(screen) and "1 exclude" in mine_line(screen)
+        await settle(pilot)
+        assert "15 started" in stage_line(screen)
+
+    try:
+        screening(project, script)
+    finally:
+        project.close()
+
+
+def test_stage_totals_counted_during_a_decision_are_counted_again(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A count that read the log before the latest decision is followed by a fresh one."""
+    import threading
+
+    from screener.tui import queue as tui_queue
+
+    counted, release = threading.Event(), threading.Event()
+    calls: list[tuple[int, int]] = []
+
+    def slow_count(p: Project, stage: Stage) -> tuple[int, int]:
+        got = tui_queue.stage_progress(p, stage)
+        calls.append(got)
+        if len(calls) == 2:  # the count after the first decision: hold it until the second
+            counted.set()
+            release.wait(10)
+        return got
+
+    monkeypatch.setattr("screener.tui.screens.screening.stage_progress", slow_count)
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        import asyncio
+
+        assert "0 started" in stage_line(screen)
+        await pilot.press("i")
+        assert await asyncio.to_thread(counted.wait, 10)
+        await pilot.press("i")  # decided while the first count is still out
+        release.set()
+        await settle(pilot)
+        assert calls[1] == (1, 0)  # the held count read one decision
+        assert "2 started" in stage_line(screen)
+
+    screening(project, script)
+
+
+def test_ranking_worker_reads_a_copy_of_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys pressed while the ranking runs in its thread never change what it reads."""
+    import threading
+
+    project = open_review(tmp_path / "ranked", ranking=True)
+    started, release = threading.Event(), threading.Event()
+    seen: list[int] = []
+
+    def slow_stopping(queue: Any) -> str:
+        started.set()
+        release.wait(10)
+        seen.append(len(queue.mine))  # after a decision made meanwhile on the loop
+        return ""
+
+    monkeypatch.setattr("screener.tui.ordering.stopping", slow_stopping)
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        import asyncio
+
+        assert await asyncio.to_thread(started.wait, 10)
+        await pilot.press("i")
+        release.set()
+        await settle(pilot)
+        assert screen.queue is not None and len(screen.queue.mine) == 1
+
+    app = make_app(project, "reviewer1", screen="screening")
+
+    async def go() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, ScreeningScreen)
+            await script(pilot, app.screen)
+
+    try:
+        run(go)
+    finally:
+        project.close()
+    # the ranking started before the key saw no decision (a copy); the one the key started
+    # after it, one: with the live queue both would have seen the decision
+    assert sorted(seen) == [0, 1]
+
+
+def search_title(screen: ScreeningScreen) -> str:
+    """The search as shown on the record's border, above · below ("" when none is on)."""
+    view = screen.query_one(RecordView)
+    shown = [Content.from_markup(t).plain for t in (view.border_title, view.border_subtitle) if t]
+    return " · ".join(shown)
+
+
+def test_search_is_a_mode_arrows_step_through_the_matches(project: Project) -> None:
+    """/depression: R1, R2, R3 match; → ← go from match to match (wrapping), the query and
+    "match k of n" on screen; Esc ends the search and → moves through the queue again."""
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("right")  # start from R2
+        await pilot.press("slash")
+        await submit(pilot, "depression")
+        view = screen.query_one(RecordView)
+        assert view.record_id == 2
+        assert search_title(screen).startswith('Match 2 of 3 · "depression" · 3 undecided')
+        assert "→ ← matches · Esc ends" in search_title(screen)
+        seen = []
+        for key in ("right", "right", "right", "left", "left"):
+            await pilot.press(key)
+            seen.append(view.record_id)
+        assert seen == [3, 1, 2, 1, 3]  # only matches, wrapping at both ends
+        assert "Match 3 of 3" in search_title(screen)
+        keys = {k.key: k.description for k in screen.query("FooterKey")}
+        assert keys["escape"] == "End search"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.search is None and search_title(screen) == ""
+        assert pilot.app.screen is screen  # Esc ended the search; it did not leave
+        keys = {k.key: k.description for k in screen.query("FooterKey")}
+        assert keys["escape"] == "Back"
+        await pilot.press("right")
+        assert view.record_id == 4  # the whole queue again
+
+    screening(project, script)
+    assert votes(project) == {}
+
+
+def test_deciding_on_a_match_moves_to_the_next_undecided_match(project: Project) -> None:
+    d.decide(project, 2, "exclude", reviewer="reviewer1", reason="Wrong population")
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        view = screen.query_one(RecordView)
+        assert view.record_id == 1
+        await pilot.press("slash")
+        await submit(pilot, "depression")  # R1, R2 (decided), R3
+        assert view.record_id == 1 and "Match 1 of 3" in search_title(screen)
+        assert "2 undecided" in search_title(screen)
+        await pilot.press("i")
+        assert view.record_id == 3  # R2 is decided already: skipped
+        assert "Match 3 of 3" in search_title(screen) and "1 undecided" in search_title(screen)
+        assert "1 decided" not in mine_line(screen) and "2 decided" in mine_line(screen)
+        await pilot.press("m")
+        assert view.record_id == 3  # every match decided: stays, says so
+        assert "0 undecided" in search_title(screen)
+        await pilot.press("slash")
+        assert isinstance(pilot.app.screen, TextPrompt)
+        from textual.widgets import Input
+
+        assert pilot.app.screen.query_one(Input).value == "depression"  # the query kept
+        await submit(pilot, "")  # an empty search ends the search
+        assert screen.search is None and search_title(screen) == ""
+        await pilot.press("right", "i")
+        assert view.record_id == 5  # the queue's next undecided record, as without a search
+
+    screening(project, script)
+    mine = votes(project)
+    assert {rid: v.decision.value for rid, v in mine.items()} == {
+        1: "include",
+        2: "exclude",
+        3: "maybe",
+        4: "include",
+    }
+
+
+def test_help_lists_the_search_keys(project: Project) -> None:
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = text_of(pilot.app.screen.query_one("#help-text", Static))
+        for words in ("the next match", "the previous match", "End search", "Back"):
+            assert words in shown, words
+
+    screening(project, script)
+
+
+def test_stage_line_counts_records_in_words() -> None:
+    from screener.tui.screens.screening import records
+
+    assert [records(n) for n in (0, 1, 2, 12345)] == [
+        "0 records", "1 record", "2 records", "12,345 records",
+    ]  # fmt: skip
+
+
+def test_queue_counts_follow_decisions_and_undos(project: Project) -> None:
+    """Counts by decision are kept key by key; they always equal a recount of mine."""
+    from screener.model import Reviewer
+    from screener.tui.queue import ScreeningQueue
+
+    d.decide(project, 6, "maybe", reviewer="reviewer1")  # one from before the session
+    who: Reviewer = project.reviewer("reviewer1")
+    queue = ScreeningQueue.load(project, who, Stage.TITLE_ABSTRACT)
+
+    def recount() -> dict[str, int]:
+        by: dict[str, int] = {}
+        for vote in queue.mine.values():
+            by[vote.decision.value] = by.get(vote.decision.value, 0) + 1
+        return by
+
+    reason = project.config.reasons(Stage.TITLE_ABSTRACT)[0]
+    steps = [
+        lambda: queue.decide(Decision.INCLUDE),  # R1
+        lambda: queue.decide(Decision.MAYBE),  # R2
+        queue.undo,
+        lambda: queue.decide(Decision.EXCLUDE, reason),  # R2 again
+        lambda: queue.go_to(1) and queue.decide(Decision.EXCLUDE, reason),  # R1 changed
+        queue.undo,  # R1 back to include
+        lambda: queue.go_to(6) and queue.decide(Decision.INCLUDE),  # R6: maybe → include
+    ]
+    assert queue.counts().by_decision == {"maybe": 1}
+    for step in steps:
+        step()
+        counts = queue.counts()
+        assert counts.by_decision == recount() and counts.decided == len(queue.mine)
+    assert queue.counts().by_decision == {"include": 2, "exclude": 1}

@@ -111,19 +111,34 @@ def config_text(*, ranking: bool = False) -> str:
     return text
 
 
-def build_review(root: Path, *, ranking: bool = False) -> Path:
-    """A review folder: config.toml, two RIS exports; returns the config path."""
+def filler(n: int) -> list[tuple[str, str, list[str], int, str, str, list[str]]]:
+    """`n` more plain records (trials of made-up therapies), for longer queues."""
+    return [
+        (f"Therapy number {k} for low mood: a pilot trial",
+         f"A pilot trial of therapy number {k} in adults with low mood.", [f"Author, A{k}"],
+         2000 + k % 20, "Journal of Trials", f"10.1000/fill.{k}", [])
+        for k in range(1, n + 1)
+    ]  # fmt: skip
+
+
+def build_review(root: Path, *, ranking: bool = False, extra: int = 0) -> Path:
+    """A review folder: config.toml, two RIS exports; returns the config path.
+
+    `extra` plain records follow the six of RECORDS (R7 is then the first of them).
+    """
     root.mkdir(parents=True, exist_ok=True)
-    (root / "pubmed.ris").write_text(ris(RECORDS, "PM"), encoding="utf-8")
+    (root / "pubmed.ris").write_text(ris(RECORDS + filler(extra), "PM"), encoding="utf-8")
     (root / "embase.ris").write_text(ris([DUPLICATE], "EM"), encoding="utf-8")
     config = root / "config.toml"
     config.write_text(config_text(ranking=ranking), encoding="utf-8")
     return config
 
 
-def open_review(root: Path, *, ranking: bool = False, link_duplicate: bool = True) -> Project:
+def open_review(
+    root: Path, *, ranking: bool = False, link_duplicate: bool = True, extra: int = 0
+) -> Project:
     """Build and open the review; the Embase copy of R1 is linked as R1's duplicate."""
-    project = Project.open(build_review(root, ranking=ranking))
+    project = Project.open(build_review(root, ranking=ranking, extra=extra))
     if link_duplicate:
         ids = [sr.id for sr in project.store.records()]
         project.store.append_links([{

@@ -8,13 +8,17 @@ import shlex
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from screener.cli import common as c
 from screener.config import config_path
 from screener.errors import ConfigError, PermissionDenied
 
+if TYPE_CHECKING:
+    from screener.tui.app import ScreenerApp
+
 DEFAULT_PORT = 8000
+INTERNAL_ERROR = 3  # exit status when the app crashed
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -47,23 +51,44 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_app(args: argparse.Namespace) -> int:
     from screener.tui import make_app
 
+    debug = bool(getattr(args, "debug", False))
     project = c.project(args)
     try:
-        make_app(project, args.reviewer, c.stage_of(args), args.screen).run()
+        app = make_app(project, args.reviewer, c.stage_of(args), args.screen, tracebacks=debug)
+        return run_app(app, debug)
     finally:
         project.close()
-    return 0
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     from screener.tui import make_app
 
+    debug = bool(getattr(args, "debug", False))
     project = c.project(args)
     try:
-        make_app(project, args.reviewer, c.stage_of(args), "screening").run()
+        app = make_app(project, args.reviewer, c.stage_of(args), "screening", tracebacks=debug)
+        return run_app(app, debug)
     finally:
         project.close()
-    return 0
+
+
+def run_app(app: ScreenerApp, debug: bool = False) -> int:
+    """Run the app; when it crashed, say so in one line (the terminal is restored by then)
+    and return INTERNAL_ERROR."""
+    app.run()
+    if app.crash is not None:
+        c.error(crash_line(app.crash, debug))
+        return INTERNAL_ERROR
+    return app.return_code or 0
+
+
+def crash_line(exc: BaseException, debug: bool = False, limit: int = 300) -> str:
+    """`internal error: Type: message` on one line (the message's whitespace collapsed)."""
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    line = f"internal error: {type(exc).__name__}" + (f": {text}" if text else "")
+    return line if debug else line + " (run again with --debug for the traceback)"
 
 
 # -- serve ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from screener.errors import PermissionDenied, ScreenerError
 from screener.model import Reviewer, Stage
@@ -37,6 +38,9 @@ class ScreenerApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "screener"
     ENABLE_COMMAND_PALETTE = False
+    # Classes every screen gets from the terminal's size (app.tcss uses them).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012  (as App types it)
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit (every decision is already saved)")
     ]
@@ -47,6 +51,8 @@ class ScreenerApp(App[None]):
         reviewer: Reviewer | None = None,
         stage: Stage | None = None,
         screen: str | None = None,
+        *,
+        tracebacks: bool = False,
     ) -> None:
         super().__init__()
         self.project = project
@@ -55,6 +61,8 @@ class ScreenerApp(App[None]):
         self.start = screen
         self.rules: Any | None = None
         self.last_error: ScreenerError | None = None
+        self.tracebacks = tracebacks  # print Textual's traceback after a crash (--debug)
+        self.crash: BaseException | None = None  # what ended the app, if anything did
         try:
             self.rules = ordering.ruleset(project)
         except ScreenerError as exc:  # invalid rules: screening still works, unhighlighted
@@ -101,6 +109,22 @@ class ScreenerApp(App[None]):
     def on_unmount(self) -> None:
         gc.unfreeze()
 
+    # -- crashes ------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception (in a handler or a worker) ends the app, as in Textual; it
+        is kept for the command line, which reports it in one line."""
+        if self.crash is None:
+            self.crash = error.error if isinstance(error, WorkerFailed) else error
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        """Textual prints its traceback on exit only when asked for (`--debug`)."""
+        if self.crash is not None and not self.tracebacks:
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
+
     # -- navigation ---------------------------------------------------------------------
 
     def reviewer_or_raise(self) -> Reviewer:
@@ -116,8 +140,8 @@ class ScreenerApp(App[None]):
         """The screen called `name`; PermissionDenied when the reviewer may not open it."""
         if name == "screening" and self.stage is Stage.FULL_TEXT:
             name = "fulltext"
-        if name == "conflicts" and self.stage is Stage.FULL_TEXT:
-            name = "conflicts_ft"
+        if name == "conflicts":  # at the stage the app was opened for
+            name = "conflicts_ft" if self.stage is Stage.FULL_TEXT else "conflicts_ta"
         if name == "screening":
             from screener.tui.screens.screening import ScreeningScreen
 
@@ -128,7 +152,7 @@ class ScreenerApp(App[None]):
 
             self.reviewer_or_raise()
             return FullTextScreen()
-        if name in ("conflicts", "conflicts_ft"):
+        if name in ("conflicts_ta", "conflicts_ft"):
             from screener.tui.screens.conflicts import ConflictScreen
 
             self.senior_or_raise()
@@ -184,8 +208,12 @@ def make_app(
     reviewer: str | Reviewer | None = None,
     stage: Stage | str | None = None,
     screen: str | None = None,
+    *,
+    tracebacks: bool = False,
 ) -> ScreenerApp:
     """The app for `project`; a named reviewer is checked against the config first.
+
+    `tracebacks`: after a crash, let Textual print its traceback (the CLI's `--debug`).
 
     Raises PermissionDenied for a name that is not a reviewer of this review, and
     ScreenerError for an unknown screen.
@@ -197,4 +225,4 @@ def make_app(
         project.senior(who.name)
     if screen not in (None, "dashboard", "import", "duplicates") and who is None:
         raise PermissionDenied("the screening screens need a reviewer (--reviewer NAME)")
-    return ScreenerApp(project, who, Stage(stage) if stage else None, screen)
+    return ScreenerApp(project, who, Stage(stage) if stage else None, screen, tracebacks=tracebacks)

@@ -8,7 +8,7 @@ window of records fetched around the current position. No textual import here.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,6 +65,18 @@ class Counts:
     @property
     def to_go(self) -> int:
         return self.total - self.decided
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """A copy of a queue's order and of the reviewer's own votes, for a worker thread."""
+
+    stage: Stage
+    ids: list[int]
+    mine: dict[int, Vote]
+
+    def my_decisions(self) -> dict[int, Decision]:
+        return {rid: vote.decision for rid, vote in self.mine.items()}
 
 
 def screenable_ids(project: Project) -> list[int]:
@@ -138,6 +150,7 @@ class ScreeningQueue:
             vote = visible_votes(reviewer, rs, True).get(reviewer.name)
             if vote is not None and rid in self.index:
                 self.mine[rid] = vote
+        self._by = Counter(vote.decision.value for vote in self.mine.values())  # kept by _sync
         self.position = self.next_undecided(0) if self.ids else 0
 
     # -- loading ------------------------------------------------------------------------
@@ -176,11 +189,14 @@ class ScreeningQueue:
         return self.mine.get(rid)
 
     def _sync(self, rid: int) -> None:
+        """`mine[rid]` (and the counts by decision) after a decision or an undo on `rid`."""
         stack = self._rs(rid).stacks.get(self.reviewer.name)
+        old = self.mine.pop(rid, None)
+        if old is not None:
+            self._by[old.decision.value] -= 1
         if stack:
             self.mine[rid] = stack[-1]
-        else:
-            self.mine.pop(rid, None)
+            self._by[stack[-1].decision.value] += 1
 
     def next_undecided(self, start: int) -> int:
         """The first position from `start` (wrapping) the reviewer has not decided."""
@@ -277,9 +293,8 @@ class ScreeningQueue:
     # -- counts -------------------------------------------------------------------------
 
     def counts(self) -> Counts:
-        by: dict[str, int] = {}
-        for vote in self.mine.values():
-            by[vote.decision.value] = by.get(vote.decision.value, 0) + 1
+        """Mine by decision: kept up to date key by key (no pass over every decision)."""
+        by = {value: n for value, n in self._by.items() if n}
         return Counts(len(self.ids), len(self.mine), by)
 
     def my_decisions(self) -> dict[int, Decision]:
@@ -293,6 +308,10 @@ class ScreeningQueue:
             return None
         return {"ranking": {"model": r.model, "params": r.params, "learned_from": r.learned_from,
                             "rank": self.index[rid] + 1, "score": self.scores.get(rid)}}  # fmt: skip
+
+    def snapshot(self) -> QueueSnapshot:
+        """Order and own votes as they are now (the live queue changes with every key)."""
+        return QueueSnapshot(self.stage, list(self.ids), dict(self.mine))
 
     # -- actions (each one is one event in the store, committed before returning) --------
 

@@ -26,24 +26,52 @@ class BaseScreen(Screen[None]):
         Binding("escape", "back", "Back"),
     ]
 
+    _heading = ""
+
     @property
     def sapp(self) -> ScreenerApp:
         return self.app  # type: ignore[return-value]
 
-    def key_help(self) -> list[tuple[str, str]]:
-        """(key, description) for every binding of this screen, in declaration order."""
-        out: list[tuple[str, str]] = []
-        seen: set[str] = set()
+    def set_heading(self, where: str) -> None:
+        """The header: the review's title and where we are (`where`); when both do not fit
+        the width, the review's short name stands for its title, so `where` stays visible."""
+        self._heading = where
+        config = self.sapp.project.config
+        room = self.app.size.width - 12  # the header's icon and margins
+        fits = len(config.title) + 3 + len(where) <= room
+        self.title = config.title if fits else (config.name or config.title)
+        self.sub_title = where
+
+    def on_resize(self) -> None:
+        if self._heading:
+            self.set_heading(self._heading)
+
+    def declared_bindings(self) -> list[Binding]:
+        """Every described binding of this screen, its own class's first, then the app's;
+        one per (key, action)."""
         declared: list[BindingType] = []
         for cls in type(self).__mro__:
             if issubclass(cls, BaseScreen):
                 declared += cls.__dict__.get("BINDINGS", [])
+        out: list[Binding] = []
+        seen: set[tuple[str, str]] = set()
         for b in [*declared, *self.app.BINDINGS]:
-            if isinstance(b, Binding) and b.description and b.key not in seen:
-                seen.add(b.key)
-                what = f"{b.description} — {b.tooltip}" if b.tooltip else b.description
-                out.append((b.key, what))
+            if isinstance(b, Binding) and b.description and (b.key, b.action) not in seen:
+                seen.add((b.key, b.action))
+                out.append(b)
         return out
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """(key, description) for every binding of this screen, in declaration order."""
+        return [(b.key, f"{b.description} — {b.tooltip}" if b.tooltip else b.description)
+                for b in self.declared_bindings()]  # fmt: skip
+
+    def key_order(self) -> list[str]:
+        """Keys in help order: the footer shows them so, as many as the width holds."""
+        keys: list[str] = []
+        for b in self.declared_bindings():
+            keys += [k.strip() for k in b.key.split(",") if k.strip() not in keys]
+        return keys
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.HELP_TITLE, self.key_help()))

@@ -8,7 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screener.errors import ScreenerError
 from screener.model import Decision, Stage
@@ -21,6 +21,7 @@ from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.modals import ReasonPicker, TextPrompt
 from screener.tui.screens.screening import STAGE_NAME
 from screener.tui.text import join, plain
+from screener.tui.widgets.footer import KeyFooter
 from screener.tui.widgets.panels import DECISION_STYLE
 from screener.tui.widgets.record import RecordView
 
@@ -62,7 +63,7 @@ class ConflictScreen(BaseScreen):
         Binding("n", "note", "Note", tooltip="A note kept with your next resolution"),
         Binding("u", "undo", "Undo", tooltip="Take back the latest resolution"),
         Binding("right", "move(1)", "Next"),
-        Binding("left", "move(-1)", "Previous"),
+        Binding("left", "move(-1)", "Prev"),
         Binding("down", "scroll(1)", "Scroll down", show=False),
         Binding("up", "scroll(-1)", "Scroll up", show=False),
     ]
@@ -88,12 +89,11 @@ class ConflictScreen(BaseScreen):
             yield Static(id="resolution", classes="panel vote", markup=False)
         yield RecordView(id="record")
         yield Static(plain(""), id="agreement", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         senior = self.sapp.senior_or_raise()
-        self.title = self.sapp.project.config.title
-        self.sub_title = f"conflicts · {STAGE_NAME[self.stage]} · {senior.name}"
+        self.set_heading(f"conflicts · {STAGE_NAME[self.stage]} · {senior.name}")
         self.query_one("#resolution").border_title = "Resolution"
         self.load()
 

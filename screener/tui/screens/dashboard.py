@@ -7,8 +7,8 @@ from typing import Any, ClassVar, cast
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Header, Static
 
 from screener.errors import ScreenerError
 from screener.model import Stage
@@ -16,7 +16,11 @@ from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.screening import STAGE_NAME
 from screener.tui.summary import Dashboard, compute
 from screener.tui.text import join, plain
+from screener.tui.widgets.footer import KeyFooter
+from screener.tui.widgets.panels import Column
 from screener.tui.widgets.prisma import PrismaFlow
+
+CONFLICT_KEY = {Stage.TITLE_ABSTRACT: "c", Stage.FULL_TEXT: "C"}  # the dashboard's keys
 
 
 def progress_content(data: Dashboard) -> Any:
@@ -24,11 +28,11 @@ def progress_content(data: Dashboard) -> Any:
     last = ""
     for p in data.progress:
         if p.reviewer != last:
-            parts += [("" if not last else "\n"), (p.reviewer, "bold"), "\n"]
+            parts += [(p.reviewer, "bold"), "\n"]
             last = p.reviewer
-        share = f"{p.decided / p.total:>4.0%}" if p.total else "   —"
-        parts += [(f"  {STAGE_NAME[p.stage]:<16}", "dim"), f"{p.decided:,} / {p.total:,}".rjust(15),
-                  "  ", (share, "$accent"), "\n"]  # fmt: skip
+        share = f"{p.decided / p.total:.0%}" if p.total else "—"
+        parts += [(f"  {STAGE_NAME[p.stage]:<15}", "dim"), f"{p.decided:,}/{p.total:,} ",
+                  (share, "$accent"), "\n"]  # fmt: skip
     return join(parts) if parts else plain("no reviewer has decided anything yet", "dim italic")
 
 
@@ -36,7 +40,7 @@ def conflicts_content(data: Dashboard) -> Any:
     parts: list[Any] = [("Conflicts for the senior\n", "dim")]
     for stage, n in data.conflicts.items():
         parts += [(f"  {STAGE_NAME[stage]:<16}", "dim"), (f"{n:,}", "bold $text-error" if n else "bold"),
-                  "\n"]  # fmt: skip
+                  (f"  key {CONFLICT_KEY[stage]}", "dim"), "\n"]  # fmt: skip
     parts.append(("Awaiting decisions\n", "dim"))
     for label, n in data.open_counts.items():
         if "pending" in label:
@@ -65,12 +69,16 @@ class DashboardScreen(BaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "open('screening')", "Screen", tooltip="Title/abstract screening"),
         Binding("f", "open('fulltext')", "Full text", tooltip="Full-text screening"),
-        Binding("c", "open('conflicts')", "Conflicts", tooltip="Resolve conflicts (senior)"),
+        Binding(
+            "c",
+            "open('conflicts_ta')",
+            "Conflicts",
+            tooltip="Resolve title/abstract conflicts (senior)",
+        ),
         Binding(
             "C",
             "open('conflicts_ft')",
-            "Full-text conflicts",
-            show=False,
+            "FT conflicts",
             tooltip="Resolve full-text conflicts (senior)",
         ),
         Binding(
@@ -78,6 +86,7 @@ class DashboardScreen(BaseScreen):
         ),
         Binding("o", "open('import')", "Import", tooltip="Import database exports"),
         Binding("r", "reload", "Refresh"),
+        Binding("escape", "back", show=False),  # nothing under the dashboard
     ]
 
     def compose(self) -> ComposeResult:
@@ -85,19 +94,17 @@ class DashboardScreen(BaseScreen):
         with Horizontal(id="dashboard"):
             with VerticalScroll(id="flow-pane"):
                 yield PrismaFlow(id="prisma")
-            with Vertical(id="dash-side"):
+            with Column(id="dash-side"):
                 yield Static(
                     plain("computing…", "dim"), id="dash-progress", classes="panel", markup=False
                 )
                 yield Static(plain(""), id="dash-conflicts", classes="panel", markup=False)
                 yield Static(plain(""), id="dash-agreement", classes="panel", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        cfg = self.sapp.project.config
-        self.title = cfg.title
         who = self.sapp.reviewer
-        self.sub_title = f"dashboard · {who.name}" if who else "dashboard"
+        self.set_heading(f"dashboard · {who.name}" if who else "dashboard")
         self.query_one("#flow-pane").border_title = "PRISMA 2020 flow"
         self.query_one("#dash-progress").border_title = "Reviewers"
         self.query_one("#dash-conflicts").border_title = "Waiting"

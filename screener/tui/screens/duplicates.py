@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.containers import Horizontal
+from textual.widgets import Header, Static
 
 from screener.errors import ScreenerError
 from screener.model import Record
@@ -17,6 +17,8 @@ from screener.tui import dupes
 from screener.tui.messages import Decided, RecordShown
 from screener.tui.screens.base import BaseScreen
 from screener.tui.text import join, plain
+from screener.tui.widgets.footer import KeyFooter
+from screener.tui.widgets.panels import Column
 
 DIFF_STYLE = "bold $text-warning on $warning-muted"
 LABELS = {"pmid": "PMID", "doi": "DOI"}
@@ -45,7 +47,7 @@ class DuplicatesScreen(BaseScreen):
             "n", "split", "Different", tooltip="Split: different records (never offered again)"
         ),
         Binding("right", "move(1)", "Next"),
-        Binding("left", "move(-1)", "Previous"),
+        Binding("left", "move(-1)", "Prev"),
         Binding("r", "rerun", "Find duplicates", tooltip="Run duplicate detection again"),
     ]
 
@@ -59,15 +61,14 @@ class DuplicatesScreen(BaseScreen):
         yield Header()
         yield Static(plain("Loading possible duplicates…", "dim"), id="dup-status", markup=False)
         with Horizontal(id="dup-pair"):
-            with VerticalScroll(classes="dup-side"):
+            with Column(classes="dup-side"):
                 yield Static(id="dup-a", markup=False)
-            with VerticalScroll(classes="dup-side"):
+            with Column(classes="dup-side"):
                 yield Static(id="dup-b", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.title = self.sapp.project.config.title
-        self.sub_title = "duplicates"
+        self.set_heading("duplicates")
         self.load()
 
     @work(thread=True, exclusive=True, group="dupes")

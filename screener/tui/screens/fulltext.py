@@ -9,7 +9,14 @@ from textual.binding import Binding, BindingType
 from screener.model import Stage
 from screener.tui.messages import Decided
 from screener.tui.screens.modals import TextPrompt
-from screener.tui.screens.screening import ScreeningScreen
+from screener.tui.screens.screening import (
+    EXCLUDE,
+    INCLUDE,
+    NEXT,
+    PREVIOUS,
+    UNDO,
+    ScreeningScreen,
+)  # fmt: skip
 
 
 class FullTextScreen(ScreeningScreen):
@@ -17,11 +24,12 @@ class FullTextScreen(ScreeningScreen):
 
     HELP_TITLE = "Full-text screening"
     STAGE = Stage.FULL_TEXT
-    BINDINGS: ClassVar[list[BindingType]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [  # retrieval first; then as at title/abstract
         Binding("r", "retrieved", "Retrieved", tooltip="Retrieved: attach the PDF's path or URL"),
-        Binding("a", "retrieved", "Attach PDF", show=False, tooltip="Attach a PDF path or URL"),
         Binding("x", "not_retrieved", "Not retrieved", tooltip="The report could not be obtained"),
-    ]
+        Binding("a", "retrieved", "Attach PDF", show=False, tooltip="Attach a PDF path or URL"),
+        INCLUDE, EXCLUDE, UNDO, NEXT, PREVIOUS,
+    ]  # fmt: skip
 
     def action_retrieved(self) -> None:
         assert self.queue is not None

@@ -10,13 +10,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Button, DataTable, Header, Input, ProgressBar, Static
 
 from screener.errors import ScreenerError
 from screener.project import FileReport
 from screener.tui.messages import ImportFinished
 from screener.tui.screens.base import BaseScreen
 from screener.tui.text import cell, plain
+from screener.tui.widgets.footer import KeyFooter
 
 
 def expand(text: str, root: Path) -> list[Path]:
@@ -58,13 +59,13 @@ class ImportScreen(BaseScreen):
             yield ProgressBar(show_eta=False, id="import-bar")
             yield Static(plain("", "dim"), id="import-status", markup=False)
             yield DataTable(id="import-report", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.title = self.sapp.project.config.title
-        self.sub_title = "import"
+        self.set_heading("import")
         table = self.query_one(DataTable)
         table.add_columns("file", "format", "source", "in file", "imported", "skipped", "notes")
+        self.query_one(ProgressBar).display = False  # until an import runs (idle, it only pulses)
         self.query_one("#import-paths", Input).focus()
 
     @on(Input.Submitted)
@@ -85,6 +86,7 @@ class ImportScreen(BaseScreen):
         self.running = True
         bar = self.query_one(ProgressBar)
         bar.update(total=len(files) + (1 if self.sapp.project.config.auto_dedup else 0), progress=0)
+        bar.display = True
         self.run_import(files, label)
 
     @work(thread=True, exclusive=True, group="import")

@@ -6,10 +6,11 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screener.tui.text import join, plain
+from screener.tui.widgets.footer import KeyFooter
 
 
 class ReviewerPicker(Screen[str]):
@@ -29,7 +30,7 @@ class ReviewerPicker(Screen[str]):
                 id="reviewers",
             )  # fmt: skip
             yield Static(plain("Your decisions are recorded under this name.", "dim"), markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

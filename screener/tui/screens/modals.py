@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -111,9 +111,12 @@ class HelpScreen(ModalScreen[None]):
         width = max((len(key_name(k)) for k, _ in self.keys), default=4)
         for key, what in self.keys:
             parts += [(key_name(key).ljust(width + 2), "bold $accent"), what, "\n"]
-        parts.append(("\nEsc or ? closes this help", "dim"))
-        with Vertical(classes="dialog"):
+        parts.append(("\n↑ ↓ scroll · Esc or ? closes this help", "dim"))
+        with VerticalScroll(classes="dialog", id="help-scroll"):
             yield Static(join(parts), id="help-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()  # ↑ ↓ PgUp PgDn scroll a help taller than the screen
 
     def action_close(self) -> None:
         self.dismiss(None)
