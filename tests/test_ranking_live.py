@@ -129,3 +129,32 @@ def test_stopping_status_line() -> None:
     done = stopping_status([1] * 20 + [0] * 400, 500)
     assert done is not None and done.reached and done.estimated_left == 0
     assert "you may stop" in done.line()
+
+
+def test_after_a_decision_the_best_ranked_record_comes_next(tmp_path: Path) -> None:
+    """The model's new order brings its best open record to the screen, unless the reviewer
+    went to a record themselves (arrows, search): that one stays."""
+    project = open_review(tmp_path / "ranked", ranking=True)
+
+    async def go() -> None:
+        app = make_app(project, "reviewer1", screen="screening")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ScreeningScreen) and screen.queue is not None
+            for key in ("i", "e", "1"):
+                await pilot.press(key)
+                await settle(pilot)
+            q = screen.queue
+            assert q.ranking is not None and q.ranking.learned
+            assert q.current == q.ranking.order[0][0]  # rank 1 of the model's order
+            await pilot.press("right")
+            chosen = q.current
+            screen.rank()
+            await settle(pilot)
+            assert q.current == chosen
+
+    try:
+        run(go)
+    finally:
+        project.close()

@@ -152,6 +152,7 @@ class ScreeningQueue:
                 self.mine[rid] = vote
         self._by = Counter(vote.decision.value for vote in self.mine.values())  # kept by _sync
         self.position = self.next_undecided(0) if self.ids else 0
+        self.chosen = False  # True once the reviewer moves to a record (arrows, search)
 
     # -- loading ------------------------------------------------------------------------
 
@@ -208,6 +209,7 @@ class ScreeningQueue:
         return min(start, n - 1) if n else 0
 
     def move(self, delta: int) -> int | None:
+        self.chosen = True
         if self.ids:
             self.position = max(0, min(len(self.ids) - 1, self.position + delta))
         return self.current
@@ -216,18 +218,24 @@ class ScreeningQueue:
         i = self.index.get(rid)
         if i is None:
             return False
-        self.position = i
+        self.show_at(i)
         return True
+
+    def show_at(self, position: int) -> None:
+        """The reviewer goes to the record at `position` (it stays there when re-ranked)."""
+        self.position = position
+        self.chosen = True
 
     def reorder(
         self, ranked: Sequence[tuple[int, float]], ranking: LiveRanking | None = None
     ) -> None:
-        """Adopt a new order (best first); the record on screen stays on screen.
+        """Adopt a new order (best first). A record the reviewer went to stays on screen; one
+        the queue put there (the next after a decision) gives way to the best open record.
 
         `ranking` is what produced the order: its model is logged with each decision.
         """
         self.ranking = ranking
-        keep = self.current
+        keep = self.current if self.chosen else None
         known = set(self.index)
         order = [rid for rid, _ in ranked if rid in known]
         seen = set(order)
@@ -237,6 +245,8 @@ class ScreeningQueue:
         self.index = {rid: i for i, rid in enumerate(order)}
         if keep is not None:
             self.position = self.index[keep]
+        elif self.ids:
+            self.position = self.next_undecided(0)
 
     # -- records ------------------------------------------------------------------------
 
@@ -336,6 +346,7 @@ class ScreeningQueue:
         self.history.append(rid)
         # Ranked: the best open record comes next; in id order, the next one after this.
         self.position = self.next_undecided(0 if self.scores else self.position)
+        self.chosen = False
         return rid
 
     def undo(self) -> int | None:

@@ -325,7 +325,7 @@ class ScreeningScreen(BaseScreen):
             self.notify(f"No record here matches {text!r}", severity="warning", markup=False)
             return
         self.search = found
-        self.queue.position = start
+        self.queue.show_at(start)
         self.refresh_bindings()
         self.refresh_record()
         self.notify(f"{len(found.ids):,} record(s) match {text!r}: → ← step through them, "
@@ -335,7 +335,7 @@ class ScreeningScreen(BaseScreen):
         assert self.queue is not None and self.search is not None
         position = self.search.step(self.queue, delta)
         if position is not None and position != self.queue.position:
-            self.queue.position = position
+            self.queue.show_at(position)
             self.refresh_record()
 
     def action_end_search(self) -> None:
@@ -352,7 +352,7 @@ class ScreeningScreen(BaseScreen):
         decided_at = self.queue.index[rid]
         position = self.search.next_undecided(self.queue, decided_at + 1)
         if position is None:
-            self.queue.position = decided_at
+            self.queue.show_at(decided_at)
             self.notify("Every match is decided: Esc ends the search", markup=False)
         else:
-            self.queue.position = position
+            self.queue.show_at(position)
