@@ -158,3 +158,17 @@ def test_after_a_decision_the_best_ranked_record_comes_next(tmp_path: Path) -> N
         run(go)
     finally:
         project.close()
+
+
+def test_records_without_text_wait_until_the_ranking_stops_yielding(
+    make_review, tmp_path: Path
+) -> None:
+    """As in the simulation (query.py): a record with no text cannot be ranked by a text
+    model, so it comes after the ranked ones while they still yield includes."""
+    project = make_review("")
+    path = _ris(tmp_path / "r.ris")
+    path.write_text(path.read_text() + "TY  - JOUR\nAU  - Nobody, N\nER  - \n", encoding="utf-8")
+    project.import_file(path)
+    ranking = live_ranking(project, Stage.TITLE_ABSTRACT, [1, 2, 3, 4, 5, 6, 7],
+                           {1: Decision.INCLUDE, 4: Decision.EXCLUDE})  # fmt: skip
+    assert [rid for rid, _ in ranking.order][-1] == 7

@@ -20,6 +20,7 @@ from typing import Any
 
 from screener.model import Decision, Stage
 from screener.project import Project
+from screener.ranking.query import textless_due
 
 COLD_START = "rules"  # the name shown for the order before a model can be trained
 
@@ -99,17 +100,31 @@ class LiveModel:
         excludes = len(known) - includes
         open_rows = [i for i, rid in enumerate(self.ids) if rid not in known]
         if not (includes and excludes) or self.features is None:
-            order = sorted(open_rows, key=lambda i: (-self.prior[i], i))
-            scored = [(self.ids[i], self.prior[i]) for i in order]
+            by_prior = sorted(open_rows, key=lambda i: (-self.prior[i], i))
+            scored = [(self.ids[i], self.prior[i]) for i in by_prior]
             return LiveRanking(scored, COLD_START, 0, includes, excludes)
         train = [self.row[rid] for rid in known]
         labels = [int(known[self.ids[i]] is not Decision.EXCLUDE) for i in train]
         with self._lock:
             self.ranker.fit(self.features[train], labels)
             scores = self.ranker.predict_relevance(self.features[open_rows]) if open_rows else []
-        ranked = sorted(zip((self.ids[i] for i in open_rows), (float(x) for x in scores),
-                            strict=True), key=lambda pair: -pair[1])  # fmt: skip
-        return LiveRanking(ranked, self.name, len(known), includes, excludes, self.params)
+        ranked = sorted(zip(open_rows, (float(x) for x in scores), strict=True),
+                        key=lambda pair: -pair[1])  # fmt: skip
+        if self._hold_back_textless(train, labels):  # as the simulation does (query.py)
+            empty = self.features.empty
+            ranked = [p for p in ranked if not empty[p[0]]] + [p for p in ranked if empty[p[0]]]
+        order = [(self.ids[i], score) for i, score in ranked]
+        return LiveRanking(order, self.name, len(known), includes, excludes, self.params)
+
+    def _hold_back_textless(self, train: list[int], labels: list[int]) -> bool:
+        """Records without any text come after the ranked ones until the ranking's recent
+        yield drops below the prevalence (the ranker's `textless` policy, see query.py)."""
+        if getattr(self.ranker, "textless", "model") != "prevalence" or self.features is None:
+            return False
+        empty = self.features.empty
+        history = [y for i, y in zip(train, labels, strict=True) if not empty[i]]
+        window = int(getattr(self.ranker, "textless_window", 50))
+        return not textless_due(history, sum(labels), len(self.ids), window)
 
 
 def live_ranking(
