@@ -176,7 +176,8 @@ def test_shared_authors_never_outweigh_a_different_title() -> None:
                        "in elderly patients with heart disease", **group)  # fmt: skip
     b = _item(2, title="Effect of propranolol on circadian variation of ventricular "
                        "arrhythmias in elderly patients with heart disease", **group)  # fmt: skip
-    assert not compare(features(a), features(b)).auto
+    m = compare(features(a), features(b))
+    assert not m.auto and "titles differ in words" in " ".join(m.cautions)
 
 
 def test_grouping_never_joins_two_pmids_through_a_third_record() -> None:

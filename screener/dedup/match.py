@@ -337,6 +337,10 @@ def compare(
         cautions.append("short title and little else to compare")
     elif others == 0 and (tsim < 0.97 or sig < 5):
         cautions.append("only the titles can be compared")
+    elif others <= WEIGHTS["author"] + WEIGHTS["year"] and tsim < 0.95:
+        # one group's two papers of one year, e.g. "... of myocardial ischemia in ..." and
+        # "... of ventricular arrhythmias in ...": a person decides
+        cautions.append("titles differ in words and little else to compare")
 
     m = Match(0, 0, score, method, weight, fields, vetoes, cautions, hard, same_db)
     if method == "fuzzy":
