@@ -65,3 +65,13 @@ def make_review(tmp_path: Path) -> Iterator[Callable[..., Project]]:
 @pytest.fixture
 def review(make_review: Callable[..., Project]) -> Project:
     return make_review()
+
+
+def lift_blinding(project: Project, stage: str = "title_abstract") -> None:
+    """The senior opens a stage before it is finished (logged, as `screener unblind` does):
+    tests that work at full text while title/abstract is still in progress."""
+    from screener.model import Stage
+    from screener.screening.blinding import set_blinding
+
+    senior = next(r.name for r in project.config.reviewers if r.is_senior)
+    set_blinding(project, Stage(stage), lifted=True, senior=senior, note="test")

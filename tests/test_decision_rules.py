@@ -18,7 +18,7 @@ from screener.screening.exchange import (
     import_decisions,
     write_decisions,
 )
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, lift_blinding
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -66,6 +66,7 @@ def test_a_reason_goes_with_an_exclusion_only(loaded: Project) -> None:
 
 
 def test_the_not_retrieved_box_is_a_full_text_reason(loaded: Project) -> None:
+    lift_blinding(loaded)  # full text before title/abstract is finished
     for who in ("reviewer1", "reviewer2"):
         decide(loaded, "R1", "include", reviewer=who)
     decide(loaded, "R1", "exclude", reviewer="reviewer1", stage=FT, reason="report not retrieved")
@@ -113,6 +114,7 @@ def test_a_resolution_rationale_that_is_no_reason_is_kept_as_the_note(loaded: Pr
 
 
 def test_full_text_excludes_for_different_reasons_are_a_conflict(loaded: Project) -> None:
+    lift_blinding(loaded)  # full text before title/abstract is finished
     for who in ("reviewer1", "reviewer2"):
         decide(loaded, "R1", "include", reviewer=who)
         decide(loaded, "R2", "include", reviewer=who)
@@ -128,6 +130,7 @@ def test_full_text_excludes_for_different_reasons_are_a_conflict(loaded: Project
 
 
 def test_a_full_text_exclude_resolution_takes_the_one_reason_given(loaded: Project) -> None:
+    lift_blinding(loaded)  # full text before title/abstract is finished
     for who in ("reviewer1", "reviewer2"):
         decide(loaded, "R1", "include", reviewer=who)
     decide(loaded, "R1", "include", reviewer="reviewer1", stage=FT)

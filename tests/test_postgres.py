@@ -22,6 +22,7 @@ from screener.store import open_store, schema
 from screener.store.copy import compare_stores, copy_store
 from screener.store.store import Store
 from tests import pg
+from tests.conftest import lift_blinding
 from tests.pg import SENIOR, add_records, make_review
 
 backend_url = pg.backend_url  # the fixture
@@ -53,6 +54,7 @@ def build_history(project: Project) -> None:
     decide(project, "R11", "exclude", reviewer=a)
     undo(project, "R11", reviewer=a, stage=Stage.TITLE_ABSTRACT)
     resolve(project, "R3", "include", reviewer=SENIOR, reason="senior call")
+    lift_blinding(project)
     mark_retrieval(project, "R1", True, reviewer=a, location="/pdfs/r1.pdf")
     decide(project, "R1", "exclude", reviewer=a, stage=Stage.FULL_TEXT, reason="Wrong outcome")
     project.store.append_links(

@@ -213,7 +213,7 @@ def test_provisional_header_and_table_say_the_same_per_stage(
     project = make_review()
     build_main(project, tmp_path, finish=False)
     config = str(project.config.path)
-    assert main(["prisma", "--config", config]) == 0
+    assert main(["prisma", "--config", config, "--as", SENIOR]) == 0  # blinded: the senior's
     lines = capsys.readouterr().out.splitlines()
     header = lines[1]
     assert header.startswith("PROVISIONAL: ")
@@ -232,7 +232,8 @@ def test_provisional_header_and_table_say_the_same_per_stage(
         assert rows.get(label) == n, (label, rows)
     assert rows["full-text conflicts"] == 0
     out = tmp_path / "flow.md"
-    assert main(["prisma", "--config", config, "-o", str(out)]) == 0
+    assert main(["prisma", "--config", config, "-o", str(out)]) == 1  # blinded to anyone
+    assert main(["prisma", "--config", config, "-o", str(out), "--as", SENIOR]) == 0
     capsys.readouterr()
     md = out.read_text(encoding="utf-8")
     (banner,) = [line for line in md.splitlines() if line.startswith("> **Provisional**")]
@@ -243,6 +244,12 @@ def test_provisional_header_and_table_say_the_same_per_stage(
     for label, n in items.items():
         assert md_rows.get(label) == n, (label, md_rows)
     assert main(["prisma", "--config", config, "--json"]) == 0
+    blinded = json.loads(capsys.readouterr().out)
+    assert blinded["awaiting_screening"] is None and blinded["blinded"] == [
+        "full_text",
+        "title_abstract",
+    ]
+    assert main(["prisma", "--config", config, "--json", "--as", SENIOR]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["awaiting_screening"] == 9 and data["conflicts"] == 1  # keys unchanged
     assert data["pending"]["full_text"] == {"awaiting_screening": 8, "conflicts": 0}

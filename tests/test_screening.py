@@ -13,10 +13,10 @@ from screener.model import Decision, Outcome, Stage
 from screener.project import Project
 from screener.resolve.agreement import agreement, agreement_of
 from screener.resolve.conflicts import conflicts, reason_disagreements
-from screener.screening.blinding import visible_votes
+from screener.screening.blinding import view_of
 from screener.screening.decide import decide, mark_retrieval, resolve, undo
 from screener.screening.exchange import DecisionImportError, current_decisions, import_decisions
-from tests.conftest import FIXTURES, needs_shared
+from tests.conftest import FIXTURES, lift_blinding, needs_shared
 
 TA, FT = Stage.TITLE_ABSTRACT, Stage.FULL_TEXT
 
@@ -106,10 +106,9 @@ def test_blinding_hides_the_other_reviewers_decisions(loaded: Project) -> None:
     decide(loaded, "R1", "include", reviewer="reviewer1", note="mine")
     decide(loaded, "R1", "exclude", reviewer="reviewer2", note="theirs")
     rs = loaded.states(TA)[1]
-    r1, senior = loaded.reviewer("reviewer1"), loaded.reviewer("senior")
-    assert set(visible_votes(r1, rs, blinding=True)) == {"reviewer1"}
-    assert set(visible_votes(senior, rs, blinding=True)) == {"reviewer1", "reviewer2"}
-    assert set(visible_votes(r1, rs, blinding=False)) == {"reviewer1", "reviewer2"}
+    assert set(view_of(loaded, "reviewer1").votes(rs, TA)) == {"reviewer1"}
+    assert set(view_of(loaded, "senior").votes(rs, TA)) == {"reviewer1", "reviewer2"}
+    assert set(view_of(loaded, None).votes(rs, TA)) == set()
     with pytest.raises(PermissionDenied):
         conflicts(loaded, viewer="reviewer1", stage=TA)
     with pytest.raises(PermissionDenied):
@@ -124,6 +123,9 @@ def test_blinding_hides_the_other_reviewers_decisions(loaded: Project) -> None:
 
 
 def test_full_text_needs_ta_include_and_a_reason(loaded: Project) -> None:
+    with pytest.raises(PermissionDenied, match="full-text screening: 'reviewer1' is blinded"):
+        decide(loaded, "R1", "include", reviewer="reviewer1", stage=FT)
+    lift_blinding(loaded)  # the senior opens full text before title/abstract is finished
     with pytest.raises(ScreenerError, match="not passed title/abstract"):
         decide(loaded, "R1", "include", reviewer="reviewer1", stage=FT)
     for who in ("reviewer1", "reviewer2"):

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from screener.model import Stage
 from screener.project import Project
 from screener.screening import decide as d
+from screener.screening.blinding import view_of
 from screener.tui import make_app
 from screener.tui.screens.conflicts import ConflictScreen
 from screener.tui.screens.dashboard import DashboardScreen
@@ -21,6 +22,7 @@ from screener.tui.screens.login import ReviewerPicker
 from screener.tui.screens.modals import ErrorScreen, HelpScreen
 from screener.tui.screens.screening import ScreeningScreen
 from screener.tui.summary import compute
+from tests.conftest import lift_blinding
 from tests.test_tui_conflicts import make_conflicts
 from tests.test_tui_screening import text_of
 from tests.test_tui_support import open_review, run, settle
@@ -80,10 +82,20 @@ def test_prisma_flow_progress_conflicts_agreement(project: Project) -> None:
 
 def test_dashboard_counts_match_the_outcomes(project: Project) -> None:
     make_conflicts(project)
-    data = compute(project)
+    data = compute(project, view_of(project, "senior"))
     screened = next(b for phase, bs in data.flow for b in bs if b.label == "Records screened")
     assert screened.n == len(project.outcomes(Stage.TITLE_ABSTRACT))
-    assert data.provisional
+    assert data.provisional and data.conflicts[Stage.TITLE_ABSTRACT] == 2
+
+
+def test_a_blinded_reviewer_sees_no_outcome_and_only_their_own_progress(project: Project) -> None:
+    make_conflicts(project)
+    data = compute(project, view_of(project, "reviewer2"))
+    boxes = {b.label: b.n for _phase, bs in data.flow for b in bs}
+    assert boxes["Records screened"] == len(project.outcomes(Stage.TITLE_ABSTRACT))
+    assert boxes["Records excluded"] is None and boxes["New studies included"] is None
+    assert data.conflicts == {Stage.TITLE_ABSTRACT: None, Stage.FULL_TEXT: None}
+    assert {p.reviewer for p in data.progress} == {"reviewer2"} and data.others_hidden
 
 
 def test_navigation_keys_open_every_screen(project: Project) -> None:
@@ -136,6 +148,7 @@ def test_both_conflict_queues_open_from_keys_in_the_footer(project: Project) -> 
     """c: title/abstract conflicts, C: full-text ones, both in the footer, whatever the stage
     the app was opened at."""
     make_conflicts(project)  # R1, R2 in conflict at title/abstract; R3 on to full text
+    lift_blinding(project)  # full text before title/abstract is finished
     d.decide(project, 3, "include", reviewer="reviewer1", stage=Stage.FULL_TEXT)
     d.decide(project, 3, "exclude", reviewer="reviewer2", stage=Stage.FULL_TEXT,
              reason=project.config.reasons(Stage.FULL_TEXT)[0])  # fmt: skip

@@ -16,6 +16,7 @@ from screener.tui import make_app
 from screener.tui.screens.fulltext import FullTextScreen
 from screener.tui.screens.modals import ReasonPicker, TextPrompt
 from screener.tui.widgets.record import RecordView
+from tests.conftest import lift_blinding
 from tests.test_tui_screening import text_of, votes
 from tests.test_tui_support import open_review, run, settle, submit
 
@@ -29,6 +30,7 @@ def project(tmp_path: Path) -> Any:
     for rid in (1, 3, 4):  # both reviewers include: these reach full text
         for who in ("reviewer1", "reviewer2"):
             d.decide(p, rid, "include", reviewer=who)
+    lift_blinding(p)  # the senior opens full text before title/abstract is finished
     yield p
     p.close()
 

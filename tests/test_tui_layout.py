@@ -13,6 +13,7 @@ from screener.project import Project
 from screener.screening import decide as d
 from screener.tui import make_app
 from screener.tui.widgets.record import RecordView
+from tests.conftest import lift_blinding
 from tests.test_tui_conflicts import make_conflicts
 from tests.test_tui_import_dupes import add_candidates
 from tests.test_tui_screening import text_of
@@ -29,6 +30,7 @@ def project(tmp_path: Path) -> Any:
     """Conflicts at both stages (R1, R2 title/abstract; R3 full text) and a duplicate pair."""
     p = open_review(tmp_path / "review")
     make_conflicts(p)
+    lift_blinding(p)  # full text before title/abstract is finished
     d.decide(p, 3, "include", reviewer="reviewer1", stage=Stage.FULL_TEXT)
     d.decide(p, 3, "exclude", reviewer="reviewer2", stage=Stage.FULL_TEXT,
              reason=p.config.reasons(Stage.FULL_TEXT)[0])  # fmt: skip

@@ -16,6 +16,7 @@ from screener.tui import make_app
 from screener.tui.screens.modals import HelpScreen, ReasonPicker, TextPrompt
 from screener.tui.screens.screening import ScreeningScreen
 from screener.tui.widgets.record import RecordView
+from tests.conftest import lift_blinding
 from tests.test_tui_support import open_review, run, settle, submit
 
 # Each test runs the whole app headless (a Pilot session, about a second each).
@@ -307,8 +308,10 @@ def mine_line(screen: ScreeningScreen) -> str:
 
 
 def test_progress_follows_every_key(tmp_path: Path) -> None:
-    """Mine counts change with the key itself; the stage totals once their count is done."""
+    """Mine counts change with the key itself; the stage totals once their count is done
+    (shown because the senior lifted blinding: see the next test for a blinded reviewer)."""
     project = open_review(tmp_path / "long", extra=14)  # 20 records to screen
+    lift_blinding(project)
 
     async def script(pilot: Any, screen: ScreeningScreen) -> None:
         for n in range(1, 16):
@@ -353,6 +356,7 @@ def test_stage_totals_counted_during_a_decision_are_counted_again(
         return got
 
     monkeypatch.setattr("screener.tui.screens.screening.stage_progress", slow_count)
+    lift_blinding(project)  # the stage totals are shown once blinding is lifted
 
     async def script(pilot: Any, screen: ScreeningScreen) -> None:
         import asyncio
@@ -540,3 +544,24 @@ def test_queue_counts_follow_decisions_and_undos(project: Project) -> None:
         counts = queue.counts()
         assert counts.by_decision == recount() and counts.decided == len(queue.mine)
     assert queue.counts().by_decision == {"include": 2, "exclude": 1}
+
+
+def test_a_blinded_reviewer_sees_only_their_own_progress(project: Project) -> None:
+    """Another reviewer's decisions never show in the stage line while the stage is blinded;
+    once the senior lifts blinding, the totals are there."""
+    d.decide(project, 2, "exclude", reviewer="reviewer2")
+
+    async def script(pilot: Any, screen: ScreeningScreen) -> None:
+        await pilot.press("i")
+        await settle(pilot)
+        assert "others' progress: blinded" in stage_line(screen)
+        assert "started" not in stage_line(screen)
+        assert "1 decided" in mine_line(screen)
+
+    screening(project, script)
+    lift_blinding(project)
+
+    async def after(pilot: Any, screen: ScreeningScreen) -> None:
+        assert "2 started" in stage_line(screen)
+
+    screening(project, after)

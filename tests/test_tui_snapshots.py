@@ -16,6 +16,7 @@ from screener.model import Stage
 from screener.project import Project
 from screener.screening import decide as d
 from screener.tui import make_app
+from tests.conftest import lift_blinding
 from tests.test_tui_conflicts import make_conflicts
 from tests.test_tui_import_dupes import add_candidates
 from tests.test_tui_support import open_review, settle, submit
@@ -79,6 +80,7 @@ def busy(project: Project) -> Project:
     """Conflicts at both stages (R1, R2 at title/abstract; R3 at full text), R5 excluded by
     reviewer1, and a possible duplicate pair (R3, R4) nobody has judged."""
     make_conflicts(project)
+    lift_blinding(project)  # full text before title/abstract is finished
     d.decide(project, 3, "include", reviewer="reviewer1", stage=Stage.FULL_TEXT)
     d.decide(project, 3, "exclude", reviewer="reviewer2", stage=Stage.FULL_TEXT,
              reason=project.config.reasons(Stage.FULL_TEXT)[0])  # fmt: skip

@@ -81,7 +81,7 @@ def first_review(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
     config = write_config(folder)
     assert cli(config, "import", str(search1), "--source", "PubMed") == 0
     screen_all(config, rows(0, 30), {"S1", "S5", "S9", "S20"})
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert (flow["new_studies"], flow["provisional"]) == (4, False)
     return config, search1
 
@@ -97,7 +97,7 @@ def test_a_new_review_naming_the_previous_search(
                                   f'[[sources]]\nlabel = "PubMed"\nfiles = ["{search2}"]\n')  # fmt: skip
     status = json_of(capsys, config, "status")
     assert status["stages"]["title_abstract"]["pending"] == 12
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert flow["updated_review"] and flow["previous_studies"] == flow["previous_reports"] == 4
     assert flow["database_results"] == 42 and flow["duplicates"] == 30
     assert flow["duplicates_of_previous_search"] == 30 and flow["records_screened"] == 12
@@ -115,12 +115,12 @@ def test_a_new_review_naming_the_previous_review(
                                   f'[[sources]]\nlabel = "Embase"\nfiles = ["{search2}"]\n')  # fmt: skip
     status = json_of(capsys, config, "status")
     assert status["stages"]["title_abstract"]["pending"] == 15
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert flow["updated_review"] and flow["previous_studies"] == 4
     assert flow["duplicates_of_previous_search"] == 20 and flow["records_screened"] == 15
     # finish the update: 2 new studies; the totals add the previous version's
     screen_all(config, rows(30, 45), {"S31", "S44"})
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert (flow["new_studies"], flow["total_studies"], flow["provisional"]) == (2, 6, False)
 
 
@@ -137,13 +137,13 @@ def test_new_searches_in_the_same_review(
     assert cli(config, "import", str(search2), "--source", "PubMed") == 0
     status = json_of(capsys, config, "status")
     assert status["stages"]["title_abstract"]["pending"] == 10
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert flow["updated_review"] and flow["previous_studies"] == 4
     assert flow["database_results"] == 15 and flow["duplicates_of_previous_search"] == 5
     assert flow["records_screened"] == 10 and flow["new_studies"] == 0
     # the previous version's decisions still stand; a new round screens only the new ten
     screen_all(config, rows(30, 40), {"S33"})
-    flow = json_of(capsys, config, "prisma")
+    flow = json_of(capsys, config, "prisma", "--as", "senior")
     assert (flow["new_studies"], flow["total_studies"], flow["provisional"]) == (1, 5, False)
 
 

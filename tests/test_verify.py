@@ -15,6 +15,7 @@ from screener.model import Stage
 from screener.project import Project
 from screener.screening.decide import decide, mark_retrieval, resolve, undo
 from tests import pg
+from tests.conftest import lift_blinding
 from tests.pg import SENIOR, make_review
 
 backend_url = pg.backend_url  # the fixture
@@ -28,6 +29,7 @@ def history(project: Project) -> None:
     resolve(project, "R3", "include", reviewer=SENIOR)
     decide(project, "R4", "exclude", reviewer="alice")
     decide(project, "R4", "exclude", reviewer="bob")
+    lift_blinding(project)
     mark_retrieval(project, "R1", True, reviewer="alice", location="r1.pdf")
     mark_retrieval(project, "R2", False, reviewer="alice")
     for who in ("alice", "bob"):
@@ -51,7 +53,7 @@ def review(tmp_path: Path) -> Path:
 
 def run_verify(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
     capsys.readouterr()
-    code = main(["--config", str(config), "verify", "--json"])
+    code = main(["--config", str(config), "verify", "--json", "--as", SENIOR])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -77,7 +79,8 @@ def test_consistent_review_passes(
         )
     # and the plain-text report says so
     capsys.readouterr()
-    assert main(["--config", str(config), "verify"]) == 0
+    assert main(["--config", str(config), "verify"]) == 1  # blinded: the senior's
+    assert main(["--config", str(config), "verify", "--as", SENIOR]) == 0
     assert "verified: consistent" in capsys.readouterr().out
 
 
@@ -169,7 +172,7 @@ def test_damage_is_reported(review: Path, capsys: pytest.CaptureFixture[str], ca
     messages = [p["message"] for p in data["problems"] if p["check"] == check]
     assert any(needle in m for m in messages), messages
     capsys.readouterr()
-    assert main(["--config", str(review), "verify"]) == 1
+    assert main(["--config", str(review), "verify", "--as", SENIOR]) == 1
     out = capsys.readouterr().out
     assert "verify FAILED" in out and f"{check}:" in out
 

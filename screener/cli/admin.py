@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from screener.cli import common as c
 from screener.config import load_config
-from screener.errors import ScreenerError, StoreError
+from screener.errors import PermissionDenied, ScreenerError, StoreError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "decisions only after title/abstract inclusion, duplicate links without cycles.",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    c.add_viewer(p)
     p.set_defaults(func=cmd_verify)
 
 
@@ -136,6 +137,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     try:
         project = c.project(args)
+        # It replays every reviewer's decisions, and must work on a damaged store: the rule is
+        # the role alone (no outcome is computed to decide it).
+        who = project.reviewer(args.viewer) if args.viewer else None
+        if project.config.blinding and (who is None or not who.is_senior):
+            raise PermissionDenied(
+                "verify replays every reviewer's decisions: while the review is blinded it is "
+                "the senior's (--as SENIOR)"
+            )
         report = verify(project)
     except DBAPIError as exc:  # too damaged to open at all
         raise StoreError(f"the store cannot be read: {exc.orig}") from exc

@@ -11,6 +11,7 @@ from typing import Any
 from screener.config import config_path
 from screener.model import Stage
 from screener.project import Project
+from screener.screening.blinding import View, view_of
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -48,6 +49,22 @@ def emit_json(data: Any) -> None:
 
 def project(args: argparse.Namespace) -> Project:
     return Project.open(config_path(getattr(args, "config", None)))
+
+
+def add_viewer(p: argparse.ArgumentParser, *, reviewer: bool = True) -> None:
+    """`--as NAME` (and `--reviewer NAME`): who is reading; blinding decides what they see."""
+    p.add_argument(
+        "--as", dest="viewer", metavar="NAME",
+        help="who is reading (a reviewer of the config); while a stage is blinded, a reviewer "
+        "sees their own progress only and outcomes are for the senior",
+    )  # fmt: skip
+    if reviewer:
+        p.add_argument("--reviewer", dest="viewer", metavar="NAME", help="the same as --as")
+
+
+def view(project: Project, args: argparse.Namespace) -> View:
+    """The reader's view (screening/blinding.py): what this command may show."""
+    return view_of(project, getattr(args, "viewer", None))
 
 
 def add_stage(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from screener.cli import common as c
+from screener.errors import PermissionDenied
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "-o", "--output", action="append", type=Path, default=[], metavar="FILE",
         help="write FILE (.json .csv .svg .png .pdf .md); may be given more than once",
     )  # fmt: skip
+    c.add_viewer(p)
     p.set_defaults(func=cmd_prisma)
 
 
@@ -39,9 +41,15 @@ def cmd_prisma(args: argparse.Namespace) -> int:
             )
     project = c.project(args)
     try:
-        flow = compute_flow(project)
+        view = c.view(project, args)
+        flow = compute_flow(project, view=view)
     finally:
         project.close()
+    if args.output and flow.hidden:
+        from screener.screening.blinding import STAGE_NAME, blinded_message
+
+        stage = min(flow.hidden, key=list(STAGE_NAME).index)
+        raise PermissionDenied(blinded_message(view, stage, "writing the PRISMA diagram"))
     for path in args.output:
         write_flow(flow, path)
         if not args.json:

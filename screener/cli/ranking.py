@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--priors", type=int, default=1)
     p.add_argument("--json", action="store_true")
     p.add_argument("--plot", type=Path, help="draw the recall curve against random order (PNG)")
+    c.add_viewer(p, reviewer=False)
     p.set_defaults(func=cmd_simulate)
 
 
@@ -84,11 +85,11 @@ def _labels_from_review(args: argparse.Namespace) -> tuple[list, list[int], dict
     from screener.model import Stage
 
     project = c.project(args)
-    if project.config.blinding:
-        # Labels are the reconciled outcomes: refuse while any record is unresolved.
-        pending = [o for o in project.outcomes(Stage.TITLE_ABSTRACT).values() if not o.is_final]
-        if pending:
-            raise ScreenerError(f"{len(pending)} records are not decided yet at title/abstract")
+    # The labels are the review's outcomes: for whom may see them (blinding).
+    c.view(project, args).require_outcomes(Stage(args.stage), "simulate --review")
+    pending = [o for o in project.outcomes(Stage.TITLE_ABSTRACT).values() if not o.is_final]
+    if pending:
+        raise ScreenerError(f"{len(pending)} records are not decided yet at title/abstract")
     included = {rid for rid, o in project.outcomes(Stage(args.stage)).items() if o.is_include}
     records = project.screenable()
     source = {

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "conflicts", parents=[common], help="records the reviewers disagree on (senior only)"
     )
-    p.add_argument("--reviewer", required=True, help="who is asking (a senior while blinded)")
+    c.add_viewer(p)
     c.add_stage(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_conflicts)
@@ -75,9 +75,26 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.set_defaults(func=cmd_resolve)
 
+    for name, lifted in (("unblind", True), ("reblind", False)):
+        p = sub.add_parser(
+            name,
+            parents=[common],
+            help=("the senior lifts blinding at a stage (logged)" if lifted
+                  else "the senior restores blinding at a stage (logged)"),
+            description="While a stage is blinded, a reviewer sees only their own decisions and "
+            "progress; it opens by itself once every record at it has its decisions. The senior "
+            "may open it earlier (unblind), e.g. to start full text before title/abstract is "
+            "finished, and close it again (reblind); both are logged.",
+        )  # fmt: skip
+        c.add_stage(p)
+        p.add_argument("--reviewer", required=True, help="the senior")
+        p.add_argument("--note", default="", help="why")
+        p.set_defaults(func=cmd_blinding, lifted=lifted)
+
     p = sub.add_parser(
         "agreement", parents=[common], help="percent agreement, Cohen's kappa, PABAK"
     )
+    c.add_viewer(p)
     c.add_stage(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)
@@ -89,11 +106,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument(
         "-o", "--output", required=True, type=Path, help="file to write; - for standard output"
     )
-    p.add_argument(
-        "--as",
-        dest="viewer",
-        help="who is asking; outcomes are exported only for a senior while blinded",
-    )
+    c.add_viewer(p)
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
@@ -161,7 +174,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
     project = c.project(args)
-    items = conflicts(project, viewer=args.reviewer, stage=Stage(args.stage))
+    items = conflicts(project, viewer=args.viewer, stage=Stage(args.stage))
     if args.json:
         c.emit_json(items)
         return 0
@@ -198,7 +211,7 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 def cmd_agreement(args: argparse.Namespace) -> int:
     project = c.project(args)
-    overall, pairs = agreement(project, Stage(args.stage))
+    overall, pairs = agreement(project, Stage(args.stage), c.view(project, args))
     if args.json:
         data = {k: v for k, v in overall.as_json().items() if k != "reviewers"}
         if len(pairs) > 1:
@@ -231,16 +244,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_decisions_export(args: argparse.Namespace) -> int:
     project = c.project(args)
-    viewer = args.viewer or args.reviewer
-    if viewer is None:
-        seniors = [r.name for r in project.config.reviewers if r.is_senior]
-        if project.config.blinding:
-            from screener.errors import PermissionDenied
-
-            raise PermissionDenied(
-                "say who is asking: --as SENIOR (or --reviewer for your own decisions)"
-            )
-        viewer = seniors[0] if seniors else project.config.reviewers[0].name
+    viewer = args.viewer or args.reviewer  # reading your own decisions: you are the reader
     rows = current_decisions(project, viewer=viewer, reviewer=args.reviewer, stage=c.stage_of(args))
     write_decisions(rows, args.output)
     c.note(f"wrote {len(rows)} decisions to {args.output}", stdout=not to_stdout(args.output))
@@ -265,4 +269,15 @@ def cmd_decisions_import(args: argparse.Namespace) -> int:
     for line in done.merged:
         c.out(f"not applied: {line}")
     c.out(f"applied {done.applied} decisions for {args.reviewer} at {stage.value}")
+    return 0
+
+
+def cmd_blinding(args: argparse.Namespace) -> int:
+    from screener.screening.blinding import set_blinding
+
+    project = c.project(args)
+    set_blinding(project, Stage(args.stage), lifted=args.lifted, senior=args.reviewer,
+                 note=args.note)  # fmt: skip
+    what = "lifted" if args.lifted else "restored"
+    c.out(f"blinding {what} at {args.stage} by {args.reviewer}")
     return 0

@@ -9,7 +9,8 @@ from pathlib import Path
 from screener.cli import common as c
 from screener.config import config_path, load_config
 from screener.errors import ScreenerError
-from screener.model import Outcome, Stage
+from screener.model import Outcome
+from screener.screening.status import review_status
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "status", parents=[common], help="records per source, stage and decision state"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
+    c.add_viewer(p)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser(
@@ -46,34 +48,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def status_data(args: argparse.Namespace) -> dict:
-    project = c.project(args)
-    batches = project.store.batches()
-    per_source: dict[str, int] = {}
-    for b in batches:
-        per_source[b.source_label] = per_source.get(b.source_label, 0) + b.n_imported
-    dups = project.primary_of()
-    stages = {}
-    for stage in Stage:
-        outcomes = project.outcomes(stage)
-        counts = {o.value: 0 for o in Outcome}
-        for o in outcomes.values():
-            counts[o.value] += 1
-        counts["total"] = len(outcomes)
-        stages[stage.value] = counts
-    return {
-        "review": project.config.name,
-        "store": project.store.url,
-        "records": project.store.count_records(),
-        "sources": per_source,
-        "duplicates": len(dups),
-        "auto_excluded": len(project.auto_excluded()),
-        "stages": stages,
-    }
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    data = status_data(args)
+    project = c.project(args)
+    data = review_status(project, c.view(project, args))
     if args.json:
         c.emit_json(data)
         return 0
@@ -85,10 +62,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     c.table([[k, v] for k, v in data["sources"].items()], ["source", "records"])
     c.out()
     outcomes = [o.value for o in Outcome]
-    c.table(
-        [[s, *(d[o] for o in outcomes), d["total"]] for s, d in data["stages"].items()],
-        ["stage", *outcomes, "total"],
-    )
+    rows, blinded = [], []
+    for stage, d in data["stages"].items():
+        if d.get("blinded"):
+            blinded.append(stage)
+            rows.append([stage, *(["blinded"] * len(outcomes)), d["total"] if d["total"] is not None
+                         else "blinded"])  # fmt: skip
+        else:
+            rows.append([stage, *(d[o] for o in outcomes), d["total"]])
+    c.table(rows, ["stage", *outcomes, "total"])
+    for stage, d in data["stages"].items():
+        if "yours" in d:
+            y = d["yours"]
+            c.out(f"{stage}: you decided {y['decided']} ({y['include']} include, "
+                  f"{y['exclude']} exclude, {y['maybe']} maybe)")  # fmt: skip
+    if blinded:
+        c.out(f"blinded at {', '.join(blinded)}: outcome counts are for the senior (--as SENIOR) "
+              "until the stage is finished or the senior lifts blinding")  # fmt: skip
     return 0
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 import rispy
 
-from screener.errors import PermissionDenied, ScreenerError
+from screener.errors import ScreenerError
 from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.model import Outcome, Stage
 from screener.project import Project
+from screener.screening.blinding import View, view_of
 from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import StoredRecord, project_id
 
@@ -174,15 +175,14 @@ def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     return entry
 
 
-def reviewer_notes(project: Project, visible: set[str] | None) -> dict[int, str]:
-    """record id → the reviewers' notes on it ('stage, name: note'), from the reviewers in
-    `visible` (None: everyone's)."""
+def reviewer_notes(project: Project, view: View) -> dict[int, str]:
+    """record id → the reviewers' notes on it ('stage, name: note') that `view` may read."""
     out: dict[int, list[str]] = {}
     for st in Stage:
         for rid, rs in project.states(st).items():
             names = dict.fromkeys([*rs.stacks, *(n.reviewer for n in rs.notes)])
             for name in names:
-                if visible is not None and name not in visible:
+                if not view.may_read(name, st):
                     continue
                 for note in rs.notes_by(name):
                     out.setdefault(rid, []).append(f"{st.value}, {name}: {note}")
@@ -198,24 +198,20 @@ def export_records(
     status: str,
     viewer: str | None = None,
 ) -> int:
-    """Write records; outcomes (columns and status filters) only to whom blinding allows.
-
-    While blinding is on, a record's outcome (e.g. `conflict`) would tell a reviewer what
-    the other reviewer decided, so outcomes are exported only for a senior (`viewer`).
-    All records and the duplicates (links from dedup, not votes) are for anyone.
-    """
-    reveal = not project.config.blinding
-    if viewer is not None:
-        reveal = reveal or project.reviewer(viewer).is_senior
-    if not reveal and status not in VOTE_FREE_STATUSES:
-        raise PermissionDenied(
-            "while blinding is on, only a senior may export by outcome: add --as SENIOR"
+    """Write records; outcomes (columns and status filters) and notes as the reader `viewer`
+    may see them (screening/blinding.py): all records and the duplicates (links, not votes)
+    are for anyone; a stage's outcomes only once it is open to the reader."""
+    view = view_of(project, viewer)
+    if status not in VOTE_FREE_STATUSES:
+        by = (
+            Stage.FULL_TEXT
+            if stage is Stage.FULL_TEXT or (stage is None and status == "included")
+            else Stage.TITLE_ABSTRACT
         )
+        view.require_outcomes(by, f"exporting by outcome ({status})")
     records, outcomes = _select(project, stage, status)
-    if not reveal:
-        outcomes = {"title_abstract": {}, "full_text": {}}
-    visible = None if reveal else ({viewer} if viewer is not None else set())
-    notes = reviewer_notes(project, visible)
+    outcomes = {st.value: (outcomes[st.value] if view.outcomes(st) else {}) for st in Stage}
+    notes = reviewer_notes(project, view)
     if fmt == "csv":
         with opened(path) as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)

@@ -22,6 +22,7 @@ from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
 from screener.errors import PrismaArithmeticError
 from screener.model import Outcome, SourceKind, Stage
 from screener.project import Project
+from screener.screening.blinding import View
 from screener.screening.state import NOT_RETRIEVED, RecordStage
 
 DBR_KINDS = (SourceKind.DATABASE, SourceKind.REGISTER)
@@ -96,6 +97,9 @@ class PrismaFlow:
     previous_reports: int = 0
     previous_search_records: int = 0
     updated: bool = False
+    # Stages whose outcome counts the reader may not see (blinding, see screening/blinding.py):
+    # their boxes are zero here and null in `as_json`.
+    hidden: frozenset[Stage] = frozenset()
 
     # -- derived boxes -------------------------------------------------------------------
 
@@ -171,8 +175,43 @@ class PrismaFlow:
 
     # -- output --------------------------------------------------------------------------
 
+    def blind(self, hidden: frozenset[Stage]) -> PrismaFlow:
+        """The flow as a blinded reader may see it: the boxes that count outcomes at a hidden
+        stage (and everything after it) are emptied."""
+        if not hidden:
+            return self
+        for col in (self.dbr, self.other):
+            for name in _OUTCOME_FIELDS[Stage.FULL_TEXT]:
+                setattr(col, name, Counter() if name == "excluded_reasons" else 0)
+            if Stage.TITLE_ABSTRACT in hidden:
+                for name in _OUTCOME_FIELDS[Stage.TITLE_ABSTRACT]:
+                    setattr(col, name, 0)
+        self.hidden = frozenset(hidden)
+        return self
+
+    def shows(self, key: str) -> bool:
+        """Whether the template key `key` is visible to this flow's reader."""
+        if Stage.TITLE_ABSTRACT in self.hidden and key in _TA_KEYS:
+            return False
+        return not (self.hidden and key in _FT_KEYS | _STATUS_KEYS)
+
     def as_json(self) -> dict[str, Any]:
-        """The template keys (counts and reason dicts with 'total'), then the status."""
+        """The template keys (counts and reason dicts with 'total'), then the status; keys a
+        blinded reader may not see are null, and `blinded` names the stages."""
+        data = self._as_json()
+        if not self.hidden:
+            return data
+        for key in data:
+            if not self.shows(key):
+                data[key] = None
+        data["pending"] = {st: (v if Stage(st) not in self.hidden else None)
+                           for st, v in data["pending"].items()}  # fmt: skip
+        if Stage.TITLE_ABSTRACT in self.hidden:
+            data["other_methods"]["records_excluded"] = None
+        data["blinded"] = sorted(stage.value for stage in self.hidden)
+        return data
+
+    def _as_json(self) -> dict[str, Any]:
         return {
             "previous_studies": self.previous_studies,
             "previous_reports": self.previous_reports,
@@ -226,6 +265,21 @@ class PrismaFlow:
         }
 
 
+# What a blinded reader may not see: ColumnCounts fields and template keys per stage.
+_OUTCOME_FIELDS = {
+    Stage.TITLE_ABSTRACT: ("excluded", "ta_awaiting", "ta_conflicts", "sought"),
+    Stage.FULL_TEXT: ("not_retrieved", "assessed", "excluded_reasons", "ft_awaiting",
+                      "ft_conflicts", "included"),
+}  # fmt: skip
+_TA_KEYS = frozenset({"records_excluded", "dbr_sought_reports", "other_sought_reports"})
+_FT_KEYS = frozenset({
+    "dbr_notretrieved_reports", "other_notretrieved_reports", "dbr_assessed", "dbr_excluded",
+    "other_assessed", "other_excluded", "new_studies", "new_reports", "total_studies",
+    "total_reports",
+})  # fmt: skip
+_STATUS_KEYS = frozenset({"provisional", "awaiting_screening", "conflicts", "provisional_note"})
+
+
 def with_total(counts: dict[str, int] | Counter[str]) -> dict[str, int]:
     """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed."""
     items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -268,8 +322,17 @@ def _not_retrieved(rs: RecordStage | None, outcome: Outcome | None) -> bool:
     return False
 
 
-def compute_flow(project: Project, *, check: bool = True) -> PrismaFlow:
-    """Every PRISMA 2020 box from the store; raises PrismaArithmeticError if they disagree."""
+def compute_flow(project: Project, *, check: bool = True, view: View | None = None) -> PrismaFlow:
+    """Every PRISMA 2020 box from the store; raises PrismaArithmeticError if they disagree.
+
+    `view`: the reader; the boxes that count outcomes at a stage blinded to them are emptied
+    (None: everything, for the core's own use).
+    """
+    flow = _compute_flow(project, check=check)
+    return flow.blind(view.hidden) if view is not None else flow
+
+
+def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
     config = project.config
     store = project.store
     flow = PrismaFlow(title=config.title)

@@ -12,6 +12,7 @@ from typing import Any
 
 from screener.model import Stage
 from screener.project import Project
+from screener.screening.blinding import View
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,13 @@ def agreement_of(a: list[int], b: list[int], pair: tuple[str, str] = ("", "")) -
     return Agreement(n, round(po, 4), round(kappa, 4), round(2 * po - 1, 4), pair)
 
 
-def agreement(project: Project, stage: Stage) -> tuple[Agreement, list[Agreement]]:
-    """Overall (first pair of reviewers, or all pairs pooled) and per-pair agreement."""
+def agreement(
+    project: Project, stage: Stage, view: View | None = None
+) -> tuple[Agreement, list[Agreement]]:
+    """Overall (first pair of reviewers, or all pairs pooled) and per-pair agreement; refused
+    to a reader blinded at the stage (`view` None: the core's own use)."""
+    if view is not None:
+        view.require_outcomes(stage, "agreement")
     states = project.states(stage)
     names = [r.name for r in project.config.reviewers if not r.is_senior]
     pairs: list[Agreement] = []

@@ -6,15 +6,14 @@ from typing import Any
 
 from screener.model import Outcome, Stage
 from screener.project import Project
-from screener.screening.blinding import require_may_see
+from screener.screening.blinding import view_of
 from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import project_id
 
 
-def conflicts(project: Project, *, viewer: str, stage: Stage) -> list[dict[str, Any]]:
-    """Open conflicts with both decisions; refused to a blinded non-senior."""
-    who = project.reviewer(viewer)
-    require_may_see(who, None, project.config.blinding)
+def conflicts(project: Project, *, viewer: str | None, stage: Stage) -> list[dict[str, Any]]:
+    """Open conflicts with both decisions; refused to a reader blinded at the stage."""
+    view_of(project, viewer).require_outcomes(stage, "the conflicts")
     outcomes = project.outcomes(stage)
     states = project.states(stage)
     ids = [rid for rid, o in outcomes.items() if o is Outcome.CONFLICT]

@@ -11,6 +11,7 @@ from screener.config import Config
 from screener.errors import ScreenerError
 from screener.model import Decision, Outcome, Stage
 from screener.project import Project
+from screener.screening.blinding import view_of
 from screener.screening.state import (
     DECIDE,
     NOT_RETRIEVED,
@@ -50,6 +51,12 @@ def parse_decision(value: str) -> Decision:
     if v not in table:
         raise ScreenerError(f"{value!r} is not a decision (use include, exclude or maybe)")
     return table[v]
+
+
+def full_text_open_to(project: Project, reviewer: str) -> None:
+    """Which records reach full text is a title/abstract outcome: a reviewer works at full
+    text once title/abstract is open to them (finished, or blinding lifted by the senior)."""
+    view_of(project, reviewer).require_outcomes(Stage.TITLE_ABSTRACT, "full-text screening")
 
 
 def stage_reasons(config: Config, stage: Stage) -> tuple[str, ...]:
@@ -133,6 +140,7 @@ def _append(
     rid = record if isinstance(record, int) else project.resolve_id(record)
     d = parse_decision(decision) if isinstance(decision, str) else decision
     if stage is Stage.FULL_TEXT:
+        full_text_open_to(project, who)
         project.check_stage_open([rid], stage)
     reason = check_reason(project, stage, d, reason)
     return project.store.append_event(
@@ -276,6 +284,7 @@ def mark_retrieval(
     """Full text: the report was retrieved (with its PDF path or URL) or not retrieved."""
     who = project.reviewer(reviewer)
     rid = record if isinstance(record, int) else project.resolve_id(record)
+    full_text_open_to(project, who.name)
     project.check_stage_open([rid], Stage.FULL_TEXT)
     return project.store.append_event(
         record_id=rid,

@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from screener.errors import ScreenerError
+from screener.errors import PermissionDenied, ScreenerError
 from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
 from screener.model import Decision, Stage
 from screener.project import Project
-from screener.screening.blinding import require_may_see
-from screener.screening.decide import check_reason, check_resolution, parse_decision
+from screener.screening.blinding import blinded_message, view_of
+from screener.screening.decide import (
+    check_reason,
+    check_resolution,
+    full_text_open_to,
+    parse_decision,
+)
 from screener.screening.state import DECIDE, NOTE, NOTE_SEPARATOR
 from screener.store.store import parse_project_id, project_id
 
@@ -154,6 +159,8 @@ def import_decisions(
         reason_column = None
     if note_column and note_column not in columns:
         note_column = None
+    if stage is Stage.FULL_TEXT and not resolve:
+        full_text_open_to(project, who.name)
     index = IdIndex(project)
     open_ids = set(project.at_full_text()) if stage is Stage.FULL_TEXT else None
     states = project.states(stage) if resolve else None
@@ -223,14 +230,21 @@ def import_decisions(
 
 
 def current_decisions(
-    project: Project, *, viewer: str, reviewer: str | None, stage: Stage | None
+    project: Project, *, viewer: str | None, reviewer: str | None, stage: Stage | None
 ) -> list[dict[str, Any]]:
-    """Current decisions (one per record, reviewer and stage) `viewer` may read."""
-    who = project.reviewer(viewer)
-    require_may_see(who, reviewer, project.config.blinding)
+    """Current decisions (one per record, reviewer and stage), with every note, that the
+    reader `viewer` may see: `reviewer`'s, or everyone's (None). Asking for decisions the
+    reader may not see (another reviewer's, or everyone's, while blinded) is refused."""
+    view = view_of(project, viewer)
+    stages = [stage] if stage else list(Stage)
+    for st in stages:
+        if reviewer is not None and not view.may_read(reviewer, st):
+            raise PermissionDenied(blinded_message(view, st, f"{reviewer!r}'s decisions"))
+        if reviewer is None:
+            view.require_outcomes(st, "every reviewer's decisions")
     keys = {rid: source_id for rid, _b, _k, source_id, _p, _d in project.store.record_keys()}
     out: list[dict[str, Any]] = []
-    for st in [stage] if stage else list(Stage):
+    for st in stages:
         for rid, rs in sorted(project.states(st).items()):
             votes = rs.votes
             names = dict.fromkeys([*votes, *(n.reviewer for n in rs.notes)])

@@ -127,6 +127,11 @@ class ScreenerApp(App[None]):
 
     # -- navigation ---------------------------------------------------------------------
 
+    @property
+    def reviewer_name(self) -> str | None:
+        """Who opened the app: the reader every screen shows what blinding allows to."""
+        return self.reviewer.name if self.reviewer is not None else None
+
     def reviewer_or_raise(self) -> Reviewer:
         if self.reviewer is None:
             raise PermissionDenied("say who you are: a reviewer of this review")

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select
 from screener.model import Decision, Reviewer, Stage
 from screener.project import Project
 from screener.screening import decide as d
-from screener.screening.blinding import visible_votes
+from screener.screening.decide import full_text_open_to
 from screener.screening.state import (
     AUTO_EXCLUDE,
     DECIDE,
@@ -147,7 +147,7 @@ class ScreeningQueue:
             self._dups.setdefault(prim, []).append(dup)
         self.mine: dict[int, Vote] = {}
         for rid, rs in self.states.items():
-            vote = visible_votes(reviewer, rs, True).get(reviewer.name)
+            vote = rs.votes.get(reviewer.name)  # the reviewer's own: never anyone else's
             if vote is not None and rid in self.index:
                 self.mine[rid] = vote
         self._by = Counter(vote.decision.value for vote in self.mine.values())  # kept by _sync
@@ -173,6 +173,7 @@ class ScreeningQueue:
             if auto:
                 ids = [rid for rid in ids if rid not in auto]
         else:
+            full_text_open_to(project, reviewer.name)
             ids = sorted(project.at_full_text())
         mine = project.store.events(
             stage=stage, reviewer=reviewer.name, actions=[DECIDE, UNDO, NOTE]

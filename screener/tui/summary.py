@@ -1,19 +1,20 @@
 """What the dashboard shows, computed off the event loop (no textual import here).
 
-The PRISMA 2020 flow comes from `screener.prisma` when that package provides it; until
-then it is derived here from the same sources: batches, links and the screening log.
+Everything goes through the reader's `View` (screening/blinding.py): while a stage is blinded
+to the reviewer who opened the app, its outcome boxes, the conflicts, the agreement and the
+other reviewers' progress are not computed into what the screen receives (None: "blinded").
 """
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from screener.model import Decision, Outcome, SourceKind, Stage
+from screener.model import Outcome, Stage
+from screener.prisma.flow import PrismaFlow, compute_flow
 from screener.project import Project
-from screener.screening.state import NOT_RETRIEVED
+from screener.screening.blinding import View
 
 if TYPE_CHECKING:
     from screener.resolve.agreement import Agreement
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Box:
     label: str
-    n: int
+    n: int | None  # None: blinded to the reader
     detail: tuple[tuple[str, int], ...] = ()
 
 
@@ -31,29 +32,23 @@ class Progress:
     reviewer: str
     stage: Stage
     decided: int
-    total: int
+    total: int | None  # None: the stage's size is a blinded outcome (full text)
 
 
 @dataclass
 class Dashboard:
     flow: list[tuple[str, list[Box]]]
     provisional: bool
-    open_counts: dict[str, int] = field(default_factory=dict)
+    open_counts: dict[str, int | None] = field(default_factory=dict)
     progress: list[Progress] = field(default_factory=list)
-    conflicts: dict[Stage, int] = field(default_factory=dict)
-    agreement: dict[Stage, Agreement] = field(default_factory=dict)
+    conflicts: dict[Stage, int | None] = field(default_factory=dict)
+    agreement: dict[Stage, Agreement | None] = field(default_factory=dict)
+    hidden: frozenset[Stage] = frozenset()
+    others_hidden: bool = False  # other reviewers' progress is not shown
 
 
-def _external_flow(project: Project) -> list[tuple[str, list[Box]]] | None:
-    """The boxes from `screener.prisma.flow.compute_flow`, when that package is installed."""
-    try:
-        module = importlib.import_module("screener.prisma.flow")
-    except ImportError:
-        return None
-    compute_flow = getattr(module, "compute_flow", None)
-    if not callable(compute_flow):
-        return None
-    f: Any = compute_flow(project, check=False)
+def _boxes(f: PrismaFlow) -> list[tuple[str, list[Box]]]:
+    """The PRISMA flow as dashboard boxes; a count the reader may not see is None."""
     cols = (f.dbr, f.other)
     identified = sorted({**f.database_specific, **f.register_specific}.items())
     other = [(k, v) for k, v in (("websites", f.website_results),
@@ -61,66 +56,82 @@ def _external_flow(project: Project) -> list[tuple[str, list[Box]]] | None:
     reasons: Counter[str] = Counter()
     for c in cols:
         reasons.update(c.excluded_reasons)
-    total = lambda name: sum(getattr(c, name) for c in cols)  # noqa: E731
+
+    def total(name: str, key: str | None = None) -> int | None:
+        return sum(getattr(c, name) for c in cols) if key is None or f.shows(key) else None
+
     removed = (("duplicates", total("duplicates")), ("automation tools", total("excluded_automatic")),
                ("other reasons", total("excluded_other")))  # fmt: skip
-    included = [Box("New studies included", f.new_studies)]
+    new = f.new_studies if f.shows("new_studies") else None
+    included = [Box("New studies included", new)]
     if f.updated:
-        included.append(Box("Total studies included", f.total_studies,
+        included.append(Box("Total studies included",
+                            f.total_studies if f.shows("total_studies") else None,
                             (("previous review", f.previous_studies),)))  # fmt: skip
+    excluded_reports = sum(reasons.values()) if f.shows("dbr_excluded") else None
     return [
         ("Identification", [
             Box("Records identified", f.database_results + f.register_results, tuple(identified)),
             *([Box("Other methods", f.other.identified, tuple(other))] if f.has_other else []),
-            Box("Removed before screening", sum(n for _k, n in removed),
-                tuple((k, n) for k, n in removed if n or k != "other reasons")),
+            Box("Removed before screening", sum(n or 0 for _k, n in removed),
+                tuple((k, n or 0) for k, n in removed if n or k != "other reasons")),
         ]),
         ("Screening", [
             Box("Records screened", total("screened")),
-            Box("Records excluded", total("excluded")),
-            Box("Reports sought for retrieval", total("sought")),
-            Box("Reports not retrieved", total("not_retrieved")),
-            Box("Reports assessed for eligibility", total("assessed")),
-            Box("Reports excluded", sum(reasons.values()), tuple(sorted(reasons.items()))),
+            Box("Records excluded", total("excluded", "records_excluded")),
+            Box("Reports sought for retrieval", total("sought", "dbr_sought_reports")),
+            Box("Reports not retrieved", total("not_retrieved", "dbr_notretrieved_reports")),
+            Box("Reports assessed for eligibility", total("assessed", "dbr_assessed")),
+            Box("Reports excluded", excluded_reports,
+                tuple(sorted(reasons.items())) if excluded_reports is not None else ()),
         ]),
         ("Included", included),
     ]  # fmt: skip
 
 
-def compute(project: Project) -> Dashboard:
-    """Everything on the dashboard, from the store as it stands."""
+def compute(project: Project, view: View) -> Dashboard:
+    """Everything on the dashboard that the reader of `view` may see."""
     from screener.resolve.agreement import agreement  # scikit-learn: slow to import
 
-    ta = project.outcomes(Stage.TITLE_ABSTRACT)
-    ft = project.outcomes(Stage.FULL_TEXT)
-    ta_states = project.states(Stage.TITLE_ABSTRACT)
-    ft_states = project.states(Stage.FULL_TEXT)
-    open_counts = {
-        "title/abstract pending": sum(o is Outcome.PENDING for o in ta.values()),
-        "title/abstract conflicts": sum(o is Outcome.CONFLICT for o in ta.values()),
-        "full text pending": sum(o is Outcome.PENDING for o in ft.values()),
-        "full text conflicts": sum(o is Outcome.CONFLICT for o in ft.values()),
-    }
-    flow = _external_flow(project) or _flow(project, ta, ft, ft_states)
+    flow = compute_flow(project, check=False, view=view)
+    open_counts: dict[str, int | None] = {}
+    conflicts: dict[Stage, int | None] = {}
+    agreements: dict[Stage, Agreement | None] = {}
     progress: list[Progress] = []
-    for who in project.config.reviewers:
-        for stage, outcomes, states in (
-            (Stage.TITLE_ABSTRACT, ta, ta_states), (Stage.FULL_TEXT, ft, ft_states)
-        ):  # fmt: skip
-            decided = sum(1 for rid in outcomes if who.name in states.get(rid, _EMPTY).votes)
+    for stage in Stage:
+        label = "title/abstract" if stage is Stage.TITLE_ABSTRACT else "full text"
+        visible = view.outcomes(stage)
+        outcomes = project.outcomes(stage) if visible or stage is Stage.TITLE_ABSTRACT else {}
+        states = project.states(stage)
+        if visible:
+            open_counts[f"{label} pending"] = sum(o is Outcome.PENDING for o in outcomes.values())
+            conflicts[stage] = sum(o is Outcome.CONFLICT for o in outcomes.values())
+            agreements[stage] = agreement(project, stage)[0]
+        else:
+            open_counts[f"{label} pending"] = None
+            conflicts[stage] = None
+            agreements[stage] = None
+        size = len(outcomes) if (visible or stage is Stage.TITLE_ABSTRACT) else None
+        for who in project.config.reviewers:
+            if not view.may_read(who.name, stage):
+                continue
+            if visible:
+                decided = sum(1 for rid in outcomes if who.name in states.get(rid, _EMPTY).votes)
+            else:  # their own decisions, whatever the stage's records are
+                decided = sum(1 for rs in states.values() if who.name in rs.votes)
             if who.is_senior and not decided:
                 continue
-            progress.append(Progress(who.name, stage, decided, len(outcomes)))
+            progress.append(Progress(who.name, stage, decided, size))
+    progress.sort(key=lambda p: [r.name for r in project.config.reviewers].index(p.reviewer))
     return Dashboard(
-        flow=flow,
-        provisional=any(open_counts.values()),
+        flow=_boxes(flow),
+        provisional=bool(view.hidden) or flow.provisional,
         open_counts=open_counts,
         progress=progress,
-        conflicts={
-            Stage.TITLE_ABSTRACT: open_counts["title/abstract conflicts"],
-            Stage.FULL_TEXT: open_counts["full text conflicts"],
-        },
-        agreement={s: agreement(project, s)[0] for s in Stage},
+        conflicts=conflicts,
+        agreement=agreements,
+        hidden=view.hidden,
+        others_hidden=bool(view.hidden),
     )
 
 
@@ -129,55 +140,3 @@ class _Empty:
 
 
 _EMPTY = _Empty()
-
-
-def _flow(
-    project: Project, ta: dict[int, Outcome], ft: dict[int, Outcome], ft_states: dict[int, Any]
-) -> list[tuple[str, list[Box]]]:
-    identified: Counter[str] = Counter()
-    other: Counter[str] = Counter()
-    previous = project.previous_batches()
-    for batch in project.store.batches():
-        if batch.id in previous:
-            continue
-        target = (
-            identified if batch.source_kind in (SourceKind.DATABASE, SourceKind.REGISTER) else other
-        )
-        target[batch.source_label] += batch.n_imported
-    duplicates = len(project.primary_of())
-    automation = len(project.auto_excluded())
-    not_retrieved = sum(
-        1 for rid in ft
-        if (rs := ft_states.get(rid)) is not None and rs.retrieval is not None
-        and rs.retrieval.reason == NOT_RETRIEVED
-    )  # fmt: skip
-    reasons: Counter[str] = Counter()
-    for rid, outcome in ft.items():
-        if not outcome.is_exclude:
-            continue
-        rs = ft_states.get(rid)
-        why = ""
-        if rs is not None:
-            vote = rs.resolution or next(
-                (v for v in rs.votes.values() if v.decision is Decision.EXCLUDE), None
-            )
-            why = vote.reason if vote else ""
-        reasons[why or "no reason given"] += 1
-    flow = [
-        ("Identification", [
-            Box("Records identified", sum(identified.values()), tuple(sorted(identified.items()))),
-            *([Box("Other methods", sum(other.values()), tuple(sorted(other.items())))] if other else []),
-            Box("Removed before screening", duplicates + automation,
-                (("duplicates", duplicates), ("automation tools", automation))),
-        ]),
-        ("Screening", [
-            Box("Records screened", len(ta)),
-            Box("Records excluded", sum(o.is_exclude for o in ta.values())),
-            Box("Reports sought for retrieval", len(ft)),
-            Box("Reports not retrieved", not_retrieved),
-            Box("Reports assessed for eligibility", len(ft) - not_retrieved),
-            Box("Reports excluded", sum(reasons.values()), tuple(sorted(reasons.items()))),
-        ]),
-        ("Included", [Box("New studies included", sum(o.is_include for o in ft.values()))]),
-    ]  # fmt: skip
-    return flow

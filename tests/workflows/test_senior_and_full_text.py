@@ -54,7 +54,7 @@ def test_the_senior_resolves_during_screening(tmp_path: Path) -> None:
         assert project.outcomes(TA)[5] is Outcome.RESOLVED_EXCLUDE
         last = project.store.events(stage=TA, actions=["resolve"])[-1]
         assert last.context == {"override": True}
-        agreement = sh(folder, "agreement", "--json").json()
+        agreement = sh(folder, "agreement", "--json", "--as", "senior").json()
         assert agreement["n"] == 2 and agreement["percent_agreement"] == 0.0
     finally:
         project.close()
@@ -89,7 +89,7 @@ def test_full_text_disagreement_on_the_reason(tmp_path: Path) -> None:
                "--reason", "4")  # fmt: skip
 
         # Two excludes for different reasons: a conflict, not a silent pick.
-        flow = sh(folder, "prisma", "--json").json()
+        flow = sh(folder, "prisma", "--json", "--as", "senior").json()
         assert flow["pending"]["full_text"]["conflicts"] == 1 and flow["provisional"]
         listed = sh(folder, "conflicts", "--reviewer", "senior", "--stage", "full_text",
                     "--json").json()  # fmt: skip
@@ -98,7 +98,7 @@ def test_full_text_disagreement_on_the_reason(tmp_path: Path) -> None:
         home = session(project, "senior", [], screen="dashboard")["first"]
         assert home["screen"] == "DashboardScreen" and "Conflicts for the senior" in home["text"]
         session(project, "senior", ["e", "4"], screen="conflicts", stage="full_text")
-        flow = sh(folder, "prisma", "--json").json()
+        flow = sh(folder, "prisma", "--json", "--as", "senior").json()
         assert flow["provisional"] is False
         assert flow["dbr_excluded"] == {"Wrong outcome": 2, "total": 2}
         assert (flow["dbr_assessed"], flow["new_studies"]) == (3, 1)

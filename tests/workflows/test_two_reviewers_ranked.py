@@ -32,7 +32,9 @@ def test_two_reviewers_take_turns_with_ranking(tmp_path: Path) -> None:
         # Monday, reviewer1: the rules order until an include and an exclude are made.
         monday = session(project, "reviewer1", ["i", "e", "1"])
         assert "Ordered by the rules and highlight terms" in monday["first"]["text"]
-        assert "Ranked by model 'screener', learned from 2 of your decisions" in monday["last"]["text"]
+        assert (
+            "Ranked by model 'screener', learned from 2 of your decisions" in monday["last"]["text"]
+        )
         mine = project.store.events(stage=TA, reviewer="reviewer1")
         assert [e.decision for e in mine] == ["include", "exclude"]
         assert mine[1].reason == "Wrong population"
@@ -40,9 +42,13 @@ def test_two_reviewers_take_turns_with_ranking(tmp_path: Path) -> None:
         # The team looks at where things stand: every read command works mid-screening.
         status = sh(folder, "status", "--json").json()
         assert status["records"] == 24
-        assert sh(folder, "prisma", "--json").json()["provisional"] is True
+        assert sh(folder, "prisma", "--json", "--as", "senior").json()["provisional"] is True
+        blinded = sh(folder, "prisma", "--json", "--as", "reviewer2").json()
+        assert blinded["records_excluded"] is None and blinded["records_screened"] == 24
         sh(folder, "prisma")
-        sh(folder, "agreement")
+        refused = sh(folder, "agreement", "--as", "reviewer1", ok=False)
+        assert refused.code == 1 and "blinded" in refused.err
+        sh(folder, "agreement", "--as", "senior")
         sh(folder, "decisions", "export", "--reviewer", "reviewer1", "-o", "r1.csv")
 
         # Monday afternoon, reviewer2 (blinded): opens on a record reviewer1 decided without

@@ -41,7 +41,7 @@ def test_an_update_of_a_finished_review(tmp_path: Path) -> None:
                      '[[sources]]\nlabel = "Embase"\nfiles = ["search_2025.ris"]\n')  # fmt: skip
     status = sh(v2, "status", "--json").json()
     assert status["stages"]["title_abstract"]["pending"] == 8
-    flow = sh(v2, "prisma", "--json").json()
+    flow = sh(v2, "prisma", "--json", "--as", "senior").json()
     assert flow["updated_review"] and flow["previous_studies"] == 3
     assert flow["duplicates_of_previous_search"] == 12 and flow["records_screened"] == 8
 
@@ -56,7 +56,7 @@ def test_an_update_of_a_finished_review(tmp_path: Path) -> None:
         assert [shown[e.record_id] in new_titles for e in decided] == [True]
     finally:
         project.close()
-    text = sh(v2, "prisma").out
+    text = sh(v2, "prisma", "--as", "senior").out
     assert "Studies included in previous version of review" in text
-    sh(v2, "prisma", "-o", "flow.svg")
+    sh(v2, "prisma", "-o", "flow.svg", "--as", "senior")
     assert (v2 / "flow.svg").stat().st_size > 0

@@ -12,6 +12,7 @@ from textual.widgets import Header, Static
 
 from screener.errors import ScreenerError
 from screener.model import Stage
+from screener.screening.blinding import view_of
 from screener.tui.screens.base import BaseScreen
 from screener.tui.screens.screening import STAGE_NAME
 from screener.tui.summary import Dashboard, compute
@@ -31,20 +32,27 @@ def progress_content(data: Dashboard) -> Any:
             parts += [(p.reviewer, "bold"), "\n"]
             last = p.reviewer
         share = f"{p.decided / p.total:.0%}" if p.total else "—"
-        parts += [(f"  {STAGE_NAME[p.stage]:<15}", "dim"), f"{p.decided:,}/{p.total:,} ",
-                  (share, "$accent"), "\n"]  # fmt: skip
+        of = f"/{p.total:,}" if p.total is not None else " decided"
+        parts += [(f"  {STAGE_NAME[p.stage]:<15}", "dim"), f"{p.decided:,}{of} ",
+                  (share if p.total is not None else "", "$accent"), "\n"]  # fmt: skip
+    if data.others_hidden:
+        parts.append(("other reviewers: blinded", "dim italic"))
     return join(parts) if parts else plain("no reviewer has decided anything yet", "dim italic")
 
 
 def conflicts_content(data: Dashboard) -> Any:
     parts: list[Any] = [("Conflicts for the senior\n", "dim")]
     for stage, n in data.conflicts.items():
+        if n is None:
+            parts += [(f"  {STAGE_NAME[stage]:<16}", "dim"), ("blinded", "dim italic"), "\n"]
+            continue
         parts += [(f"  {STAGE_NAME[stage]:<16}", "dim"), (f"{n:,}", "bold $text-error" if n else "bold"),
                   (f"  key {CONFLICT_KEY[stage]}", "dim"), "\n"]  # fmt: skip
     parts.append(("Awaiting decisions\n", "dim"))
     for label, n in data.open_counts.items():
         if "pending" in label:
-            parts += [(f"  {label.replace(' pending', ''):<16}", "dim"), (f"{n:,}", "bold"), "\n"]
+            shown = (f"{n:,}", "bold") if n is not None else ("blinded", "dim italic")
+            parts += [(f"  {label.replace(' pending', ''):<16}", "dim"), shown, "\n"]
     return join(parts)
 
 
@@ -53,6 +61,9 @@ def agreement_content(data: Dashboard) -> Any:
     for stage in Stage:
         a = data.agreement.get(stage)
         parts += [(STAGE_NAME[stage], "dim"), "\n  "]
+        if stage in data.hidden:
+            parts += [("blinded: for the senior until the stage is finished", "dim italic"), "\n"]
+            continue
         if a is None or not a.n:
             parts += [("no record decided by two reviewers yet", "dim italic"), "\n"]
             continue
@@ -116,7 +127,8 @@ class DashboardScreen(BaseScreen):
     @work(thread=True, exclusive=True, group="dashboard")
     def load(self) -> None:
         try:
-            data = compute(self.sapp.project)
+            project = self.sapp.project
+            data = compute(project, view_of(project, self.sapp.reviewer_name))
         except ScreenerError as exc:  # e.g. PRISMA counts that do not add up
             self.app.call_from_thread(self.sapp.show_error, exc)
             return

@@ -16,6 +16,7 @@ from textual.widgets import Header
 from textual.worker import get_current_worker
 
 from screener.model import Decision, Stage
+from screener.screening.blinding import view_of
 from screener.tui import ordering
 from screener.tui.messages import Decided, RecordShown
 from screener.tui.queue import QueueSnapshot, ScreeningQueue, Shown, stage_progress
@@ -83,6 +84,8 @@ class ScreeningScreen(BaseScreen):
         self.search: SearchResults | None = None  # while a `/` search is on
         self._search_title = ("", "")
         self._since_rank = 0
+        self._stage_open = False  # others' progress may be shown (blinding)
+        self._view_checked = False
         self._model: LiveModel | None = None  # built once, in the first ranking worker
         self._totals_asked = 0  # stage recounts asked for (one per decision)
         self._totals_running = False
@@ -168,11 +171,20 @@ class ScreeningScreen(BaseScreen):
 
     @work(thread=True, group="stage-totals")
     def load_stage_totals(self, asked: int) -> None:
-        """Stage totals come from everyone's log (counts only): off the loop."""
+        """Stage totals come from everyone's log (counts only): off the loop. While the stage
+        is blinded to this reviewer, they are not shown (they would tell others' progress)."""
         assert self.queue is not None
-        started, complete = stage_progress(self.sapp.project, self.stage)
-        line = (f"Stage: {records(len(self.queue.ids))}\n{started:,} started · "
-                f"{complete:,} fully decided")  # fmt: skip
+        project = self.sapp.project
+        started, complete = stage_progress(project, self.stage)
+        if not self._stage_open and (complete >= len(self.queue.ids) or not self._view_checked):
+            # the rule itself (screening/blinding.py), only when it may have changed
+            self._view_checked = True
+            self._stage_open = view_of(project, self.queue.reviewer.name).outcomes(self.stage)
+        line = f"Stage: {records(len(self.queue.ids))}"
+        if self._stage_open:
+            line += f"\n{started:,} started · {complete:,} fully decided"
+        else:
+            line += "\nothers' progress: blinded"
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._stage_totals_loaded, asked, line)
 

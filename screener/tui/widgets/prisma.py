@@ -12,7 +12,8 @@ from screener.tui.text import join, plain
 
 
 def box_content(box: Box) -> Any:
-    parts: list[Any] = [(box.label, "$text-muted"), "\n", (f"{box.n:,}", "bold")]
+    count = (f"{box.n:,}", "bold") if box.n is not None else ("blinded", "dim italic")
+    parts: list[Any] = [(box.label, "$text-muted"), "\n", count]
     for label, n in box.detail:
         parts += ["\n", (f"{label}: ", "dim"), f"{n:,}"]
     return join(parts)

@@ -1,0 +1,65 @@
+"""Where a review stands, as one reader may see it (`screener status`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from screener.model import Outcome, Stage
+from screener.project import Project
+from screener.screening.blinding import View
+
+
+def review_status(project: Project, view: View) -> dict[str, Any]:
+    """Records per source, duplicates, rule exclusions, and per stage the outcome counts, or,
+    while a stage is blinded to the reader, its size and the reader's own progress only."""
+    per_source: Counter[str] = Counter()
+    for b in project.store.batches():
+        per_source[b.source_label] += b.n_imported
+    stages: dict[str, Any] = {}
+    for stage in Stage:
+        stages[stage.value] = _stage(project, view, stage)
+    data: dict[str, Any] = {
+        "review": project.config.name,
+        "store": project.store.url,
+        "records": project.store.count_records(),
+        "sources": dict(per_source),
+        "duplicates": len(project.primary_of()),
+        "auto_excluded": len(project.auto_excluded()),
+        "stages": stages,
+    }
+    if view.hidden:
+        data["blinded"] = sorted(stage.value for stage in view.hidden)
+        data["viewer"] = view.name
+    return data
+
+
+def _stage(project: Project, view: View, stage: Stage) -> dict[str, Any]:
+    own = _own_progress(project, view, stage)
+    if view.outcomes(stage):
+        counts: dict[str, Any] = {o.value: 0 for o in Outcome}
+        for outcome in project.outcomes(stage).values():
+            counts[outcome.value] += 1
+        counts["total"] = sum(counts.values())
+        return {**counts, **({"yours": own} if own is not None else {})}
+    # Blinded: no outcome is known to this reader, so every record counts as pending. The
+    # records at full text are a title/abstract outcome: unknown while that is blinded.
+    size = len(project.screenable_ids()) - len(project.auto_excluded())
+    known = stage is Stage.TITLE_ABSTRACT
+    out: dict[str, Any] = {"pending": size if known else None, "total": size if known else None,
+                           "blinded": True}  # fmt: skip
+    if own is not None:
+        out["yours"] = own
+    return out
+
+
+def _own_progress(project: Project, view: View, stage: Stage) -> dict[str, int] | None:
+    """The reader's own decisions at the stage, by decision (None without a reader)."""
+    if view.viewer is None or view.viewer.is_senior:
+        return None
+    by = Counter(
+        rs.votes[view.viewer.name].decision.value
+        for rs in project.states(stage).values()
+        if view.viewer.name in rs.votes
+    )
+    return {"decided": sum(by.values()), **{k: by[k] for k in ("include", "exclude", "maybe")}}
