@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from screener.cli import common as c
 from screener.config import load_config
 from screener.errors import ScreenerError, StoreError
+from screener.store.store import shown_url
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -47,13 +48,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_verify)
-
-
-def _shown(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def set_store_line(config: Path, url: str) -> None:
@@ -120,14 +114,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.switch:
         set_store_line(project.config.path, url)
     if args.json:
-        c.emit_json({"to": _shown(url), "rows": counts, "verified": True, "switched": args.switch})
+        c.emit_json(
+            {"to": shown_url(url), "rows": counts, "verified": True, "switched": args.switch}
+        )
         return 0
     c.table([[k, v] for k, v in counts.items()], ["table", "rows copied"])
-    c.out(f"copied the review to {_shown(url)}; both stores compared row by row: identical")
+    c.out(f"copied the review to {shown_url(url)}; both stores compared row by row: identical")
     if args.switch:
         c.out(f"{project.config.path}: [review] store now points at the new database")
     else:
-        c.out(f'to use it, set in {project.config.path} under [review]: store = "{_shown(url)}"')
+        c.out(f'to use it, set in {project.config.path} under [review]: store = "{shown_url(url)}"')
     return 0
 
 

@@ -63,7 +63,7 @@ def status_data(args: argparse.Namespace) -> dict:
         stages[stage.value] = counts
     return {
         "review": project.config.name,
-        "store": project.store.url,
+        "store": project.store.shown_url,
         "records": project.store.count_records(),
         "sources": per_source,
         "duplicates": len(dups),
