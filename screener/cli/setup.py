@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from screener.cli import common as c
 from screener.config import config_path, load_config
 from screener.errors import ScreenerError
-from screener.model import Outcome, Stage
+from screener.model import Decision, Outcome, Stage
+from screener.project import Project
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -46,13 +48,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def status_data(args: argparse.Namespace) -> dict:
+def status_data(args: argparse.Namespace) -> dict[str, Any]:
     project = c.project(args)
     batches = project.store.batches()
     per_source: dict[str, int] = {}
     for b in batches:
         per_source[b.source_label] = per_source.get(b.source_label, 0) + b.n_imported
     dups = project.primary_of()
+    data = {
+        "review": project.config.name,
+        "store": project.store.shown_url,
+        "records": project.store.count_records(),
+        "sources": per_source,
+        "duplicates": len(dups),
+        "auto_excluded": len(project.auto_excluded()),
+    }
+    who = project.login
+    if who is not None:
+        data["login"] = {"reviewer": who.name, "senior": who.is_senior}
+    if who is not None and not project.sees_every_event:
+        # The server shows this login only its own decisions: outcomes are the senior's.
+        data["own_decisions"] = _own_decisions(project, who.name)
+        return data
     stages = {}
     for stage in Stage:
         outcomes = project.outcomes(stage)
@@ -61,15 +78,22 @@ def status_data(args: argparse.Namespace) -> dict:
             counts[o.value] += 1
         counts["total"] = len(outcomes)
         stages[stage.value] = counts
-    return {
-        "review": project.config.name,
-        "store": project.store.shown_url,
-        "records": project.store.count_records(),
-        "sources": per_source,
-        "duplicates": len(dups),
-        "auto_excluded": len(project.auto_excluded()),
-        "stages": stages,
-    }
+    data["stages"] = stages
+    return data
+
+
+def _own_decisions(project: Project, name: str) -> dict[str, dict[str, int]]:
+    """Per stage, a reviewer's current decisions by kind."""
+    out = {}
+    for stage in Stage:
+        counts = {d.value: 0 for d in Decision}
+        for rs in project.states(stage).values():
+            vote = rs.votes.get(name)
+            if vote is not None:
+                counts[vote.decision.value] += 1
+        counts["decided"] = sum(counts.values())
+        out[stage.value] = counts
+    return out
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -84,6 +108,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     c.table([[k, v] for k, v in data["sources"].items()], ["source", "records"])
     c.out()
+    if "own_decisions" in data:
+        c.out(
+            f"logged in as {data['login']['reviewer']}: the store shows you your own decisions "
+            "only; outcomes, conflicts and agreement are the senior's"
+        )
+        kinds = [d.value for d in Decision]
+        c.table(
+            [[s, *(d[k] for k in kinds), d["decided"]] for s, d in data["own_decisions"].items()],
+            ["stage", *kinds, "decided"],
+        )
+        return 0
+    if "login" in data:
+        c.out(f"logged in as {data['login']['reviewer']} (senior): every decision")
     outcomes = [o.value for o in Outcome]
     c.table(
         [[s, *(d[o] for o in outcomes), d["total"]] for s, d in data["stages"].items()],
