@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from screener.dedup.links import primary_map
@@ -404,7 +403,7 @@ def _verify(project: Project) -> VerifyReport:
     if not report.counted["outcomes"]:
         prisma = _guard(report, "prisma", lambda: _check_prisma(project, report), None)
     report.summary = {
-        "store": make_url(project.store.url).render_as_string(hide_password=True),
+        "store": project.store.shown_url,
         "records": len(record_ids),
         "events": len(events),
         "links": len(links),

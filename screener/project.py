@@ -18,7 +18,7 @@ from screener.dedup.links import primary_map
 from screener.errors import NotFound, PermissionDenied, ScreenerError
 from screener.ingest.detect import stream_file
 from screener.ingest.previous import previous_batch_ids
-from screener.model import Outcome, Reviewer, SourceKind, Stage
+from screener.model import Outcome, Reviewer, Role, SourceKind, Stage
 from screener.screening.state import RecordStage, replay
 from screener.store import Store, open_store
 from screener.store.store import StoredRecord, file_sha256, parse_project_id, project_id
@@ -59,6 +59,7 @@ class Project:
         self._primary: dict[int, int] = {}
         self._links_head: int | None = -1
         self._states: dict[Stage, tuple[tuple[int | None, int | None], dict[int, RecordStage]]] = {}
+        self._login: tuple[Reviewer | None] | None = None
 
     # -- opening ------------------------------------------------------------------------
 
@@ -213,14 +214,60 @@ class Project:
 
     # -- lookups ------------------------------------------------------------------------
 
-    def reviewer(self, name: str) -> Reviewer:
+    @property
+    def login(self) -> Reviewer | None:
+        """The reviewer the store's connection logs in as, or None.
+
+        On PostgreSQL after `screener team setup`, a reviewer's own login (their URL in the
+        config) is who they are: the server maps the role to the name and enforces it. On
+        SQLite, or logged in as the store's owner, names are self-declared: None.
+        """
+        if self._login is None:
+            self._login = (self._find_login(),)
+        return self._login[0]
+
+    def _find_login(self) -> Reviewer | None:
+        if self.store.is_sqlite:
+            return None
+        from screener.team import login
+
+        with self.store.read() as conn:
+            found = login(conn)
+        if found is None:
+            return None
+        _role, name, senior = found
+        if self.config.reviewer(name) is None:
+            raise PermissionDenied(
+                f"this store logs you in as {name}, who is not a reviewer in {self.config.path}"
+            )
+        # The server's role, not the config's, is what the login may do.
+        return Reviewer(name, Role.SENIOR if senior else Role.REVIEWER)
+
+    @property
+    def sees_every_event(self) -> bool:
+        """False on a reviewer's own login: the server shows it only that reviewer's events
+        (and the rules' exclusions), so outcomes, conflicts and agreement are the senior's."""
+        who = self.login
+        return who is None or who.is_senior
+
+    def reviewer(self, name: str | None = None) -> Reviewer:
+        """The reviewer called `name`; on a team login, only the login's own name (or none:
+        the login's reviewer) is accepted."""
+        me = self.login
+        if me is not None:
+            if name and name != me.name:
+                raise PermissionDenied(
+                    f"this store logs you in as {me.name}: you cannot act as {name}"
+                )
+            return me
+        name = name or ""
         found = self.config.reviewer(name)
         if found is None:
             known = ", ".join(r.name for r in self.config.reviewers)
             raise PermissionDenied(f"{name!r} is not a reviewer of this review (known: {known})")
         return found
 
-    def senior(self, name: str) -> Reviewer:
+    def senior(self, name: str | None = None) -> Reviewer:
         who = self.reviewer(name)
         if not who.is_senior:
             raise PermissionDenied(f"{name!r} is not a senior reviewer: only a senior resolves")
@@ -331,6 +378,10 @@ class Project:
         return [rid for rid, o in ta.items() if o.is_include]
 
     def check_stage_open(self, record_ids: Sequence[int], stage: Stage) -> None:
+        if stage is Stage.FULL_TEXT and not self.sees_every_event:
+            # A reviewer's login cannot read the other votes that decide which records passed
+            # title/abstract; the senior's `screener verify` checks full-text decisions.
+            return
         if stage is Stage.FULL_TEXT:
             allowed = set(self.at_full_text())
             bad = [project_id(r) for r in record_ids if r not in allowed]

@@ -1,4 +1,5 @@
-"""`screener migrate --to URL` (move a review to PostgreSQL) and `screener verify`."""
+"""`screener migrate --to URL` (move a review to PostgreSQL), `screener verify` and
+`screener team setup` (one database login per reviewer, enforced by PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from screener.cli import common as c
 from screener.config import load_config
 from screener.errors import PermissionDenied, ScreenerError, StoreError
+from screener.store.store import shown_url
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -49,12 +51,51 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     c.add_viewer(p)
     p.set_defaults(func=cmd_verify)
 
+    p = sub.add_parser(
+        "team",
+        parents=[common],
+        help="PostgreSQL: one database login per reviewer, enforced by the server",
+        description="Team mode on a PostgreSQL store: who may read and write which decisions "
+        "is enforced by the database, not by each reviewer's copy of screener.",
+    )
+    tsub = p.add_subparsers(dest="team_command", required=True, metavar="setup")
+    t = tsub.add_parser(
+        "setup",
+        parents=[common],
+        help="create a login role per reviewer and senior, with row-level security",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Run with the store owner's URL in the config (a user that owns the tables and may
+create roles). For every [[reviewers]] entry it creates (or updates) a PostgreSQL
+LOGIN role named screener_<review>_<name>: the review's and the reviewer's names,
+lowercased, every run of other characters than a-z and 0-9 turned into one _
+(names past 63 bytes are cut and end in a hash). Roles belong to the whole server:
+one of that name made for another database's review is refused, not taken over.
 
-def _shown(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+It grants each role read access to the records, import batches, duplicate links
+and candidates, the review log and the schema version, and lets it append to the
+decision log. Row-level security on
+the events table lets a reviewer's login read only its own decisions (and the
+rules' automatic exclusions) and append only in its own name; a senior's login
+reads every decision and appends its own, resolutions included.
+
+Each role gets a generated password. Its connection URL is written to
+team/<name>.url beside the config, readable only by you (mode 0600); the password
+is never printed. Give each reviewer their file: with that URL as [review] store in
+their copy of the config, screener knows them by their login and refuses to act as
+anyone else.
+
+Safe to run again: existing roles keep their password while their URL file exists
+(--new-passwords makes new ones), reviewers added to the config get a role, and
+reviewers removed from it lose their grants and their login.""",
+    )
+    t.add_argument(
+        "--new-passwords",
+        action="store_true",
+        help="give every role a new password (and rewrite every URL file)",
+    )
+    t.add_argument("--json", action="store_true", help="print what was done as JSON")
+    t.set_defaults(func=cmd_team_setup)
 
 
 def set_store_line(config: Path, url: str) -> None:
@@ -121,14 +162,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     if args.switch:
         set_store_line(project.config.path, url)
     if args.json:
-        c.emit_json({"to": _shown(url), "rows": counts, "verified": True, "switched": args.switch})
+        c.emit_json(
+            {"to": shown_url(url), "rows": counts, "verified": True, "switched": args.switch}
+        )
         return 0
     c.table([[k, v] for k, v in counts.items()], ["table", "rows copied"])
-    c.out(f"copied the review to {_shown(url)}; both stores compared row by row: identical")
+    c.out(f"copied the review to {shown_url(url)}; both stores compared row by row: identical")
     if args.switch:
         c.out(f"{project.config.path}: [review] store now points at the new database")
     else:
-        c.out(f'to use it, set in {project.config.path} under [review]: store = "{_shown(url)}"')
+        c.out(f'to use it, set in {project.config.path} under [review]: store = "{shown_url(url)}"')
     return 0
 
 
@@ -173,3 +216,51 @@ def cmd_verify(args: argparse.Namespace) -> int:
         c.out(f"… and {hidden} more problem(s) (see --json)")
     c.out("verified: consistent" if report.ok else "verify FAILED: the store is inconsistent")
     return 0 if report.ok else 1
+
+
+def cmd_team_setup(args: argparse.Namespace) -> int:
+    from screener.team import setup_team
+
+    project = c.project(args)
+    report = setup_team(project.store, project.config, new_passwords=args.new_passwords)
+    here = Path.cwd()
+
+    def where(path: Path) -> str:
+        return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
+
+    if args.json:
+        c.emit_json(
+            {
+                "store": project.store.shown_url,
+                "members": [
+                    {
+                        "reviewer": m.reviewer,
+                        "senior": m.senior,
+                        "role": m.role,
+                        "url_file": where(m.url_file),
+                        "created": m.created,
+                        "new_password": m.new_password,
+                    }
+                    for m in report.members
+                ],
+                "retired": report.retired,
+            }
+        )
+        return 0
+    for m in report.members:
+        what = "new role" if m.created else "role updated"
+        url = (
+            f"connection URL written to {where(m.url_file)} (readable only by you)"
+            if m.new_password
+            else f"connection URL unchanged in {where(m.url_file)}"
+        )
+        kind = "senior" if m.senior else "reviewer"
+        c.out(f"{m.reviewer} ({kind}): {m.role}, {what}; {url}")
+    for role in report.retired:
+        c.out(f"{role}: no longer in the config; its grants and login removed")
+    c.out(
+        f"row-level security on the decision log of {project.store.shown_url}: each reviewer "
+        "reads and appends only their own decisions; seniors read all"
+    )
+    c.out("give each reviewer their URL file, to set as [review] store in their config")
+    return 0

@@ -9,9 +9,17 @@ import sys
 from typing import Any
 
 from screener.config import config_path
+from screener.errors import ScreenerError
 from screener.model import Stage
 from screener.project import Project
 from screener.screening.blinding import View, view_of
+
+
+class UsageError(ScreenerError):
+    """A command given too little to act on (exit 2, as argparse's own usage errors)."""
+
+    exit_code = 2
+
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -65,6 +73,20 @@ def add_viewer(p: argparse.ArgumentParser, *, reviewer: bool = True) -> None:
 def view(project: Project, args: argparse.Namespace) -> View:
     """The reader's view (screening/blinding.py): what this command may show."""
     return view_of(project, getattr(args, "viewer", None))
+def add_reviewer(p: argparse.ArgumentParser, help: str) -> None:
+    """`--reviewer NAME`: required, unless the store logs in as a reviewer (team mode)."""
+    p.add_argument(
+        "--reviewer",
+        help=f"{help}; on a team login (`screener team setup`) the login's reviewer, "
+        "and no one else",
+    )
+
+
+def acting(project: Project, name: str | None) -> str:
+    """Who acts: `--reviewer NAME`, checked against the store's login where it has one."""
+    if not name and project.login is None:
+        raise UsageError("--reviewer NAME is required: say who you are (a name in the config)")
+    return project.reviewer(name).name
 
 
 def add_stage(p: argparse.ArgumentParser, default: str | None = "title_abstract") -> None:

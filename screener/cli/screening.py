@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("decide", parents=[common], help="record a reviewer's decision on a record")
     p.add_argument("record", help="project id, e.g. R17")
     p.add_argument("decision", help="include, exclude or maybe (also 1/0, yes/no)")
-    p.add_argument("--reviewer", required=True, help="your name as in the config")
+    c.add_reviewer(p, "your name as in the config")
     c.add_stage(p)
     p.add_argument(
         "--reason", default="", help="exclusion reason (text or its number in the config)"
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("undo", parents=[common], help="take back your latest decision on a record")
     p.add_argument("record")
-    p.add_argument("--reviewer", required=True)
+    c.add_reviewer(p, "your name as in the config")
     c.add_stage(p)
     p.set_defaults(func=cmd_undo)
 
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "retrieve", parents=[common], help="full text: mark a report retrieved or not"
     )
     p.add_argument("record")
-    p.add_argument("--reviewer", required=True)
+    c.add_reviewer(p, "your name as in the config")
     p.add_argument("--not-retrieved", action="store_true", help="the report could not be obtained")
     p.add_argument("--pdf", default="", help="path or URL of the full text")
     p.set_defaults(func=cmd_retrieve)
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("record")
     p.add_argument("decision", help="include or exclude")
-    p.add_argument("--reviewer", required=True, help="the senior reviewer")
+    c.add_reviewer(p, "the senior reviewer")
     c.add_stage(p)
     p.add_argument(
         "--reason",
@@ -143,8 +143,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    project = c.project(args)
+    args.reviewer = c.acting(project, args.reviewer)
     d.decide(
-        c.project(args),
+        project,
         args.record,
         args.decision,
         reviewer=args.reviewer,
@@ -158,6 +160,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     project = c.project(args)
+    args.reviewer = c.acting(project, args.reviewer)
     d.undo(project, args.record, reviewer=args.reviewer, stage=Stage(args.stage))
     c.out(f"{args.record}: last decision by {args.reviewer} undone ({args.stage})")
     return 0
@@ -165,6 +168,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 def cmd_retrieve(args: argparse.Namespace) -> int:
     project = c.project(args)
+    args.reviewer = c.acting(project, args.reviewer)
     d.mark_retrieval(
         project, args.record, not args.not_retrieved, reviewer=args.reviewer, location=args.pdf
     )
@@ -189,8 +193,10 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def cmd_resolve(args: argparse.Namespace) -> int:
+    project = c.project(args)
+    args.reviewer = c.acting(project, args.reviewer)
     res = d.resolve(
-        c.project(args),
+        project,
         args.record,
         args.decision,
         reviewer=args.reviewer,

@@ -61,6 +61,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     )
     c.table([[k, v] for k, v in data["sources"].items()], ["source", "records"])
     c.out()
+    if "login" in data:
+        who = data["login"]
+        c.out(f"logged in as {who['reviewer']}" + (" (senior): every decision" if who["senior"] else
+              ": the store shows you your own decisions only; outcomes are the senior's"))  # fmt: skip
     outcomes = [o.value for o in Outcome]
     rows, blinded = [], []
     for stage, d in data["stages"].items():

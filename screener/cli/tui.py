@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_app)
 
     p = sub.add_parser("screen", parents=[common], help="open the screening screen directly")
-    p.add_argument("--reviewer", required=True, help="your name as in the config")
+    c.add_reviewer(p, "your name as in the config")
     c.add_stage(p)
     p.set_defaults(func=cmd_screen)
 

@@ -78,8 +78,13 @@ def blinded_message(view: View, stage: Stage, what: str) -> str:
 
 
 def view_of(project: Project, name: str | None) -> View:
-    """The view of the reader called `name` (None: anyone); unknown names are refused."""
-    viewer = project.reviewer(name) if name else None
+    """The view of the reader called `name` (None: anyone, or the store's login); unknown
+    names, and on a team login any other name, are refused."""
+    viewer = project.reviewer(name) if (name or project.login is not None) else None
+    if not project.sees_every_event:
+        # A reviewer's team login: the server itself shows it only its own decisions, so
+        # nothing derived from several reviewers' votes can be computed here.
+        return View(viewer, frozenset(Stage))
     if not project.config.blinding or (viewer is not None and viewer.is_senior):
         return View(viewer, frozenset())
     hidden = {stage for stage in Stage if not stage_open(project, stage)}

@@ -21,7 +21,7 @@ def review_status(project: Project, view: View) -> dict[str, Any]:
         stages[stage.value] = _stage(project, view, stage)
     data: dict[str, Any] = {
         "review": project.config.name,
-        "store": project.store.url,
+        "store": project.store.shown_url,
         "records": project.store.count_records(),
         "sources": dict(per_source),
         "duplicates": len(project.primary_of()),
@@ -31,6 +31,9 @@ def review_status(project: Project, view: View) -> dict[str, Any]:
     if view.hidden:
         data["blinded"] = sorted(stage.value for stage in view.hidden)
         data["viewer"] = view.name
+    who = project.login
+    if who is not None:
+        data["login"] = {"reviewer": who.name, "senior": who.is_senior}
     return data
 
 

@@ -24,9 +24,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from screener.errors import StoreError
+from screener.errors import PermissionDenied, StoreError
 from screener.model import Record, SourceKind
 from screener.store import schema
 
@@ -49,6 +50,37 @@ _RECORD_FIELDS = [
     "publication_type",
     "url",
 ]
+
+
+def shown_url(url: str) -> str:
+    """A store URL fit to print: its password, if any, masked as `***`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return url.replace(_password(url), "***") if _password(url) else url
+
+
+def _password(url: str) -> str:
+    """The password a URL carries ('' for none), found even where make_url fails."""
+    try:
+        return str(make_url(url).password or "")
+    except (ArgumentError, ValueError):
+        netloc = url.partition("://")[2].partition("/")[0]
+        userinfo, at, _host = netloc.rpartition("@")
+        return userinfo.partition(":")[2] if at else ""
+
+
+def masked(message: str, url: str) -> str:
+    """`message` with the URL's password masked wherever it appears (a driver's error may
+    quote the connection string)."""
+    password = _password(url)
+    if password:
+        from urllib.parse import quote, unquote
+
+        for form in {password, quote(password, safe=""), unquote(password)}:
+            if form:
+                message = message.replace(form, "***")
+    return message
 
 
 def now() -> str:
@@ -220,7 +252,7 @@ class Store:
     def write(self) -> Iterator[Connection]:
         """A write transaction; on SQLite it takes the write lock at once and waits for it."""
         if not self.is_sqlite:
-            with self.engine.begin() as conn:
+            with self._refusals(), self.engine.begin() as conn:
                 yield conn
             return
         conn = self.engine.connect()
@@ -244,8 +276,31 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._refusals(), self.engine.connect() as conn:
             yield conn
+
+    @contextmanager
+    def _refusals(self) -> Iterator[None]:
+        """The server's refusals (missing privilege, row-level security) as one line; a lost
+        connection as a store error with the URL's password masked."""
+        try:
+            yield
+        except DBAPIError as exc:
+            if self.is_sqlite:
+                raise
+            first = (str(exc.orig).strip().splitlines() or [""])[0]
+            if getattr(exc.orig, "sqlstate", None) == "42501":
+                raise PermissionDenied(
+                    f"the database refused this login: {masked(first, self.url)}"
+                ) from exc
+            if isinstance(exc, OperationalError):
+                raise StoreError(f"store {self.shown_url}: {masked(first, self.url)}") from exc
+            raise
+
+    @property
+    def shown_url(self) -> str:
+        """The store's URL with its password masked."""
+        return shown_url(self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -280,7 +335,9 @@ class Store:
         existing = set(inspect(self.engine).get_table_names())
         if "schema_info" not in existing:
             if existing - {"schema_info"}:
-                raise StoreError(f"{self.url}: not a screener store (tables {sorted(existing)})")
+                raise StoreError(
+                    f"{self.shown_url}: not a screener store (tables {sorted(existing)})"
+                )
             with self.write() as conn:
                 self._lock_schema(conn)
                 if "schema_info" in inspect(conn).get_table_names():
@@ -299,7 +356,7 @@ class Store:
         version = self.schema_version()
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
-                f"{self.url}: this store has schema version {version}, newer than this screener "
+                f"{self.shown_url}: this store has schema version {version}, newer than this screener "
                 f"understands ({schema.SCHEMA_VERSION}); upgrade screener to open it"
             )
         if version < schema.SCHEMA_VERSION:
@@ -687,12 +744,20 @@ def open_store(url: str, *, create: bool = True, synchronous: str = "FULL") -> S
         try:
             engine = create_engine(url, pool_pre_ping=True)
         except Exception as exc:  # driver missing, bad URL
-            raise StoreError(f"cannot open store {url!r}: {exc}") from exc
+            raise StoreError(
+                f"cannot open store {shown_url(url)}: {masked(str(exc), url)}"
+            ) from exc
     store = Store(engine, url)
     try:
         store.ensure_schema()
     except OperationalError as exc:
-        raise StoreError(f"cannot open store {url}: {exc.orig}") from exc
+        detail = " ".join(str(exc.orig).split())
+        raise StoreError(f"cannot open store {shown_url(url)}: {masked(detail, url)}") from exc
+    except StoreError as exc:
+        if isinstance(exc.__cause__, OperationalError):
+            detail = " ".join(str(exc.__cause__.orig).split())
+            raise StoreError(f"cannot open store {shown_url(url)}: {masked(detail, url)}") from exc
+        raise
     return store
 
 
@@ -708,4 +773,5 @@ __all__ = [
     "open_store",
     "parse_project_id",
     "project_id",
+    "shown_url",
 ]

@@ -224,6 +224,7 @@ def make_app(
     ScreenerError for an unknown screen.
     """
     who = project.reviewer(reviewer) if isinstance(reviewer, str) else reviewer
+    who = who or project.login  # a team login is who the app is for
     if screen is not None and screen not in SCREENS:
         raise ScreenerError(f"no screen {screen!r} (screens: {', '.join(SCREENS)})")
     if screen in ("conflicts", "conflicts_ft") and who is not None:
