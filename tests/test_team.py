@@ -278,9 +278,10 @@ def test_the_cli_on_a_reviewers_login_acts_only_as_that_reviewer(
     assert main(["--config", config, "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["login"] == {"reviewer": BOB, "senior": False}
-    assert status["own_decisions"]["title_abstract"] == {
+    assert status["stages"]["title_abstract"]["yours"] == {
         "include": 1, "exclude": 2, "maybe": 0, "decided": 3,
     }  # fmt: skip
+    assert status["blinded"] == ["full_text", "title_abstract"]  # the server hides the rest
     assert main(["--config", config, "status"]) == 0
     assert "logged in as bob" in capsys.readouterr().out
     # Full text: the login cannot see alice's votes; the senior's verify checks the gate.
