@@ -73,6 +73,8 @@ def add_viewer(p: argparse.ArgumentParser, *, reviewer: bool = True) -> None:
 def view(project: Project, args: argparse.Namespace) -> View:
     """The reader's view (screening/blinding.py): what this command may show."""
     return view_of(project, getattr(args, "viewer", None))
+
+
 def add_reviewer(p: argparse.ArgumentParser, help: str) -> None:
     """`--reviewer NAME`: required, unless the store logs in as a reviewer (team mode)."""
     p.add_argument(
