@@ -238,3 +238,46 @@ def test_screener_errors_and_interrupts_keep_their_exit_codes(
     _raise_in_status(monkeypatch, KeyboardInterrupt())
     assert main(["status"]) == 130
     assert capsys.readouterr().err == "screener: interrupted\n"
+
+
+def test_the_unsafe_class_is_every_control_and_format_character() -> None:
+    """`UNSAFE` is written out (computing it at start-up costs a second): it must be exactly
+    the Unicode categories Cc, Cf, Zl and Zp, tab, newline and the soft hyphen aside."""
+    import re
+    import sys
+    import unicodedata
+
+    from screener.cli.common import UNSAFE
+
+    pattern = re.compile(f"[{UNSAFE}]")
+    for code in range(sys.maxunicode + 1):
+        ch = chr(code)
+        want = unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in "\t\n\xad"
+        assert bool(pattern.fullmatch(ch)) == want, hex(code)
+
+
+def test_json_output_escapes_terminal_controls_as_text_output_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A title with a C1 CSI (U+009B), a right-to-left override (U+202E) and an isolate
+    (U+2066): `conflicts --json` prints them escaped (valid JSON, the same value), as the text
+    output escapes them."""
+    import json
+
+    from tests.conftest import write_config
+
+    config = str(write_config(tmp_path))
+    evil = "Trial\u009b31m of \u202eketamine\u2066 X"
+    (tmp_path / "evil.ris").write_text(f"TY  - JOUR\nTI  - {evil}\nER  - \n", encoding="utf-8")
+    assert main(["--config", config, "import", str(tmp_path / "evil.ris")]) == 0
+    assert main(["--config", config, "decide", "R1", "include", "--reviewer", "reviewer1"]) == 0
+    assert main(["--config", config, "decide", "R1", "exclude", "--reviewer", "reviewer2"]) == 0
+    capsys.readouterr()
+    assert main(["--config", config, "conflicts", "--as", "senior", "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert not {"\u009b", "\u202e", "\u2066"} & set(printed)
+    assert "\\u009b" in printed and "\\u202e" in printed and "\\u2066" in printed
+    assert json.loads(printed)[0]["title"] == evil
+    assert main(["--config", config, "conflicts", "--as", "senior"]) == 0
+    text = capsys.readouterr().out
+    assert not {"\u009b", "\u202e", "\u2066"} & set(text) and "\\x9b" in text
