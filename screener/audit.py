@@ -190,7 +190,21 @@ def _check_batches(project: Project, report: VerifyReport) -> None:
     per_batch: dict[int, int] = defaultdict(int)
     for _rid, batch_id, *_ in project.store.record_keys():
         per_batch[batch_id] += 1
-    for batch in project.store.batches():
+    batches = project.store.batches()
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for batch in batches:
+        if batch.sha256:
+            by_hash[batch.sha256].append(batch.id)
+    for sha, ids in by_hash.items():
+        if len(ids) > 1:
+            first = next(b for b in batches if b.id == ids[0])
+            report.add(
+                "batches",
+                f"{first.path}: the same file imported {len(ids)} times (batches "
+                f"{', '.join(map(str, ids))}, sha256 {sha[:12]}…): its records are counted "
+                f"{len(ids)} times",
+            )
+    for batch in batches:
         held = per_batch.get(batch.id, 0)
         if held != batch.n_imported:
             report.add(

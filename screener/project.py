@@ -21,7 +21,17 @@ from screener.ingest.previous import previous_batch_ids
 from screener.model import Outcome, Reviewer, Role, SourceKind, Stage
 from screener.screening.state import RecordStage, replay
 from screener.store import Store, open_store
-from screener.store.store import StoredRecord, file_sha256, parse_project_id, project_id
+from screener.store.store import (
+    AlreadyImported,
+    Batch,
+    StoredRecord,
+    file_sha256,
+    parse_project_id,
+    project_id,
+)
+
+# Review events of building a review from its config (see `Project.open`).
+BUILD_STARTED, BUILT, DECISION_FILE = "build_started", "built", "decision_file"
 
 
 @dataclass(frozen=True)
@@ -68,16 +78,38 @@ class Project:
         config = load_config(config_path)
         store = open_store(config.store_url, synchronous=config.durability.upper())
         project = cls(config, store)
-        if build and project.store.count_records() == 0 and not project.store.batches():
-            project.build_from_config()
+        if build and project._needs_build():
+            # Several processes may open a new review at once (four `screener status`): one
+            # builds it, the others wait for the lock and find it built.
+            with project.store.build_lock():
+                if project._needs_build():
+                    project.build_from_config()
         return project
+
+    def _needs_build(self) -> bool:
+        """The config names something to build from, and the store is new or its build was
+        cut short (a store built before these markers existed has records: it is built)."""
+        cfg = self.config
+        if not (cfg.sources or cfg.decision_files or cfg.previous):
+            return False
+        actions = {e.action for e in self.store.review_events()}
+        if BUILT in actions:
+            return False
+        if BUILD_STARTED in actions:
+            return True
+        return self.store.count_records() == 0 and not self.store.batches()
 
     def close(self) -> None:
         self.store.close()
 
     def build_from_config(self) -> list[FileReport]:
         """Import the previous version named in `[previous]`, the config's source files, dedup,
-        and replay its decision files."""
+        and replay its decision files. Every step can be run again (files already imported are
+        skipped, each decision file is replayed once), so a build cut short resumes."""
+        events = self.store.review_events()
+        if not any(e.action == BUILD_STARTED for e in events):
+            self.store.append_review_event(BUILD_STARTED, "screener", {})
+        replayed = {e.detail.get("file") for e in events if e.action == DECISION_FILE}
         reports: list[FileReport] = []
         previous = self.config.previous
         if previous is not None:
@@ -99,6 +131,9 @@ class Project:
             from screener.screening.exchange import import_decisions
 
             for df in self.config.decision_files:
+                key = f"{df.file}#{df.reviewer}#{df.stage.value}#{file_sha256(df.file)}"
+                if key in replayed:
+                    continue
                 import_decisions(
                     self,
                     df.file,
@@ -109,7 +144,9 @@ class Project:
                     reason_column=df.reason_column,
                     note_column=df.note_column,
                     resolve=df.resolve,
+                    marker=(DECISION_FILE, "screener", {"file": key}),
                 )
+        self.store.append_review_event(BUILT, "screener", {"files": len(reports)})
         return reports
 
     # -- import -------------------------------------------------------------------------
@@ -123,24 +160,13 @@ class Project:
         dedup: bool | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> FileReport:
-        """Import one export atomically; a file already imported is skipped (same bytes)."""
+        """Import one export atomically; a file already imported is skipped (same bytes), also
+        when another process imports it at the same moment (checked in the write transaction)."""
         sha = file_sha256(path) if path.exists() else ""
         if sha:
             previous = self.store.batch_by_hash(sha)
-            if previous is not None:
-                return FileReport(
-                    str(path),
-                    previous.format,
-                    previous.source_label,
-                    previous.n_in_file,
-                    0,
-                    [],
-                    [
-                        f"{path}: already imported on {previous.imported_at[:19]} as batch "
-                        f"{previous.id} ({previous.source_label}); skipped"
-                    ],
-                    already_imported=True,
-                )
+            if previous is not None:  # the cheap check first: no parsing
+                return _already(path, previous)
         result, records = stream_file(path)
         configured = self.config.source_for(path)
         label = label or (configured.label if configured else "")
@@ -155,16 +181,19 @@ class Project:
             return result.records_in_file, {"skipped": skipped, "warnings": result.warnings}
 
         chain = records if first is None else itertools.chain([first], records)
-        _batch, stored = self.store.add_batch(
-            path=str(path),
-            sha256=sha,
-            source_label=source_label,
-            source_kind=source_kind,
-            format=result.format,
-            encoding=result.encoding,
-            records=chain,
-            finish=finish,
-        )
+        try:
+            _batch, stored = self.store.add_batch(
+                path=str(path),
+                sha256=sha,
+                source_label=source_label,
+                source_kind=source_kind,
+                format=result.format,
+                encoding=result.encoding,
+                records=chain,
+                finish=finish,
+            )
+        except AlreadyImported as exc:  # imported by another process meanwhile
+            return _already(path, exc.batch)
         skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
         if progress:
             progress(stored)
@@ -396,3 +425,13 @@ def open_project(config: str | None = None) -> Project:
     from screener.config import config_path
 
     return Project.open(config_path(config))
+
+
+def _already(path: Path, batch: Batch) -> FileReport:
+    """The report of a file whose bytes were imported before: nothing is stored again."""
+    return FileReport(
+        str(path), batch.format, batch.source_label, batch.n_in_file, 0, [],
+        [f"{path}: already imported on {batch.imported_at[:19]} as batch {batch.id} "
+         f"({batch.source_label}); skipped"],
+        already_imported=True,
+    )  # fmt: skip

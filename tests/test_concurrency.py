@@ -141,3 +141,66 @@ def test_processes_creating_a_new_store_at_once(backend_url: str) -> None:
         assert store.schema_version() == schema.SCHEMA_VERSION
     finally:
         store.close()
+
+
+def _screener(*args: str) -> subprocess.Popen[str]:
+    """The installed command, started now (a user in another terminal)."""
+    return subprocess.Popen([sys.executable, "-m", "screener", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_two_imports_of_one_file_at_once_store_it_once(backend_url: str, tmp_path: Path) -> None:
+    """Two `screener import same.ris` started together: the check and the insert share one
+    write transaction, so the file's records are stored once and the other run says so."""
+    config = make_review(tmp_path / "review", backend_url)
+    (tmp_path / "same.ris").write_text(pg.ris_text(300), encoding="utf-8")
+    Project.open(config).close()
+    procs = [_screener("--config", str(config), "import", str(tmp_path / "same.ris"), "--json")
+             for _ in range(2)]  # fmt: skip
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    store = open_store(backend_url)
+    try:
+        assert store.count_records() == 300 and len(store.batches()) == 1
+    finally:
+        store.close()
+    assert sum('"already_imported": true' in out for out, _err in results) == 1
+
+
+@pytest.mark.slow
+def test_four_first_opens_build_a_new_review_once(backend_url: str, tmp_path: Path) -> None:
+    """Four `screener status` on a new review whose config lists a source: one builds it, the
+    others wait and find it built."""
+    config = make_review(tmp_path / "review", backend_url, n_records=400)
+    procs = [_screener("--config", str(config), "status", "--json") for _ in range(4)]
+    results = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    project = Project.open(config)
+    try:
+        assert project.store.count_records() == 400 and len(project.store.batches()) == 1
+        actions = [e.action for e in project.store.review_events()]
+        assert actions.count("built") == 1 and actions.count("build_started") == 1
+    finally:
+        project.close()
+
+
+def test_a_build_cut_short_resumes_without_replaying_twice(tmp_path: Path) -> None:
+    """A build killed after its imports (no `built` mark): the next open finishes it, and a
+    decision file replayed before the cut is not replayed again."""
+    folder = tmp_path / "review"
+    config = make_review(folder, f"sqlite:///{folder / 's.sqlite'}", n_records=5, extra=(
+        '[[decision_files]]\nfile = "alice.csv"\nreviewer = "alice"\nstage = "title_abstract"\n'
+    ))  # fmt: skip
+    (folder / "alice.csv").write_text("record,decision\nR1,include\nR2,exclude\n", encoding="utf-8")
+    project = Project.open(config)
+    with project.store.write() as conn:  # undo the end of the build: as if killed before it
+        conn.exec_driver_sql("DELETE FROM review_events WHERE action = 'built'")
+    project.close()
+    again = Project.open(config)
+    try:
+        assert again.store.count_records() == 5
+        assert len(again.store.events(reviewer="alice")) == 2
+        assert [e.action for e in again.store.review_events()].count("built") == 1
+    finally:
+        again.close()

@@ -167,19 +167,46 @@ def test_newer_store_refused_by_the_cli(tmp_path: Path, capsys: pytest.CaptureFi
     assert "schema version 99" in err and "upgrade screener" in err
 
 
-def test_a_version_1_store_gets_the_review_event_log(tmp_path: Path) -> None:
-    """The real migration 1 → 2 on a store as version 1 wrote it (no review_events table)."""
+def test_a_version_1_store_gets_every_later_step(tmp_path: Path) -> None:
+    """The real migrations on a store as version 1 wrote it: the review event log (v2) and
+    the unique index on the import hash (v3)."""
     db = tmp_path / "old.sqlite"
     fill(f"sqlite:///{db}")
     with sqlite3.connect(db) as conn:  # turn it back into what version 1 created
         conn.execute("DROP TABLE review_events")
+        conn.execute("DROP INDEX ux_batches_sha256")
         conn.execute("UPDATE schema_info SET value='1' WHERE key='schema_version'")
         conn.execute("PRAGMA user_version = 1")
     store = open_store(f"sqlite:///{db}")
     try:
         assert store.schema_version() == CURRENT >= 2
         assert "review_events" in inspect(store.engine).get_table_names()
+        indexes = {i["name"]: i for i in inspect(store.engine).get_indexes("batches")}
+        assert indexes["ux_batches_sha256"]["unique"]
         assert store.count_records() == 3 and len(store.events()) == 1
         assert (tmp_path / "old.sqlite.v1.bak").exists()
+    finally:
+        store.close()
+
+
+def test_a_store_holding_a_file_twice_still_opens(tmp_path: Path) -> None:
+    """Imports that raced before version 3 may have stored a file twice: the migration keeps
+    both batches (verify reports them) rather than failing to open the store."""
+    db = tmp_path / "twice.sqlite"
+    fill(f"sqlite:///{db}")
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX ux_batches_sha256")
+        for _ in range(2):
+            conn.execute(
+                "INSERT INTO batches (path, sha256, source_label, source_kind, format, encoding, "
+                "imported_at, n_in_file, n_imported, n_skipped, report) VALUES "
+                "('a.ris', 'abc', 'DB', 'database', 'ris', 'utf-8', 'now', 0, 0, 0, '{}')"
+            )
+        conn.execute("UPDATE schema_info SET value='2' WHERE key='schema_version'")
+        conn.execute("PRAGMA user_version = 2")
+    store = open_store(f"sqlite:///{db}")
+    try:
+        assert store.schema_version() == CURRENT
+        assert [b.sha256 for b in store.batches()].count("abc") == 2
     finally:
         store.close()

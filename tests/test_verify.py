@@ -149,6 +149,16 @@ TAMPER: dict[str, tuple[str, str, Callable[[Project, Path], None]]] = {
         "batches", "1 were imported" if False else "imported",
         lambda p, c: raw_sql(c, "DELETE FROM records WHERE id = 12"),
     ),
+    "a file imported twice": (
+        "batches", "imported 2 times",
+        lambda p, c: raw_sql(
+            c, "DROP INDEX ux_batches_sha256",
+            "INSERT INTO batches (path, sha256, source_label, source_kind, format, encoding, "
+            "imported_at, n_in_file, n_imported, n_skipped, report) SELECT path, sha256, "
+            "source_label, source_kind, format, encoding, imported_at, 0, 0, 0, '{}' FROM batches "
+            "WHERE id = 1",
+        ),
+    ),
     "malformed decision": (
         "events", "'definitely'", lambda p, c: event(p, decision="definitely"),
     ),

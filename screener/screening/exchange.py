@@ -136,13 +136,15 @@ def import_decisions(
     note_column: str | None = "note",
     resolve: bool = False,
     override: bool = False,
+    marker: tuple[str, str, dict[str, Any]] | None = None,
 ) -> DecisionImport:
     """Apply a file of decisions as `reviewer`'s events: all of them, or none when a row is
     refused (DecisionImportError lists every refused row).
 
     A row with no decision but a note adds the note (as `decisions export` writes it).
     `resolve`: the rows are a senior's resolutions, each for a record in conflict (or any
-    record with `override`, logged as such).
+    record with `override`, logged as such). `marker`: a review event (action, actor, detail)
+    logged in the same transaction (building a review replays each decision file once).
     """
     who = project.senior(reviewer) if resolve else project.reviewer(reviewer)
     rows = _read_rows(path)
@@ -225,7 +227,9 @@ def import_decisions(
                     f"{winner[0]} ({project_id(primary)}, linked as duplicates): that row decides "
                     f"it; this row's {event['decision']} is not applied"
                 )
-    project.store.append_events(sorted([*events, *notes], key=lambda e: e["context"]["row"]))
+    project.store.append_events(
+        sorted([*events, *notes], key=lambda e: e["context"]["row"]), review_event=marker
+    )
     return DecisionImport(len(events) + len(notes), merged)
 
 

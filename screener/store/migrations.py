@@ -38,8 +38,26 @@ def add_review_events(conn: Connection) -> None:
     schema.review_events.create(conn)
 
 
+def unique_batch_hash(conn: Connection) -> None:
+    """v3: one import per file. A store that already holds a file twice (imports raced before
+    this version) keeps both; `screener verify` reports them."""
+    from sqlalchemy import func, select
+
+    from screener.store import schema
+
+    b = schema.batches.c
+    twice = conn.execute(
+        select(b.sha256).where(b.sha256 != "").group_by(b.sha256).having(func.count() > 1)
+    ).first()
+    if twice is None:
+        schema.UNIQUE_BATCH_HASH.create(conn)
+
+
 # Version 1 is the initial schema created by `metadata.create_all`; later steps append here.
-MIGRATIONS: list[Migration] = [Migration(2, "add_review_events", add_review_events)]
+MIGRATIONS: list[Migration] = [
+    Migration(2, "add_review_events", add_review_events),
+    Migration(3, "unique_batch_hash", unique_batch_hash),
+]
 
 
 def check_migrations(migrations: list[Migration], current: int) -> list[str]:

@@ -44,6 +44,14 @@ batches = Table(
     Column("report", Text, nullable=False),
 )
 
+# One import of a file per review, even when two processes import it at once (the check in
+# `Store.add_batch` runs in the write transaction; this index is the server's guarantee).
+# Batches without a hash (a previous review's records) are not concerned.
+UNIQUE_BATCH_HASH = Index(
+    "ux_batches_sha256", batches.c.sha256, unique=True,
+    sqlite_where=batches.c.sha256 != "", postgresql_where=batches.c.sha256 != "",
+)  # fmt: skip
+
 records = Table(
     "records",
     metadata,
@@ -132,4 +140,4 @@ review_events = Table(
     Column("detail", Text, nullable=False),
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3

@@ -170,6 +170,20 @@ class ReviewEvent:
     detail: dict[str, Any]
 
 
+class AlreadyImported(StoreError):
+    """The same bytes were imported before (perhaps a moment ago, by another process)."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(f"already imported as batch {batch.id} ({batch.source_label})")
+        self.batch = batch
+
+
+def _lock_key(kind: str, value: str) -> int:
+    """A 63-bit key for PostgreSQL's advisory locks."""
+    digest = hashlib.sha256(f"screener:{kind}:{value}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
 def _new_id(result: Any) -> int:
     """The primary key an INSERT created."""
     return int(result.inserted_primary_key[0])
@@ -426,6 +440,17 @@ class Store:
         """
         kind = str(source_kind)
         with self.write() as conn:
+            # The check and the insert in one write transaction: two imports of one file at
+            # once store it once (SQLite: the write lock; PostgreSQL: an advisory lock per
+            # file, and a unique index on the hash behind it).
+            if sha256:
+                if not self.is_sqlite:
+                    conn.execute(select(func.pg_advisory_xact_lock(_lock_key("import", sha256))))
+                earlier = conn.execute(
+                    select(schema.batches).where(schema.batches.c.sha256 == sha256)
+                ).first()
+                if earlier is not None:
+                    raise AlreadyImported(self._batch(earlier))
             batch_id = _new_id(
                 conn.execute(
                     insert(schema.batches).values(
@@ -588,8 +613,14 @@ class Store:
         with self.write() as c:
             return _new_id(c.execute(insert(schema.events).values(**row)))
 
-    def append_events(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Append many events in one transaction (all or nothing)."""
+    def append_events(
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        review_event: tuple[str, str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Append many events in one transaction (all or nothing), with `review_event`
+        (action, actor, detail) in the same transaction when given."""
         stamped = [
             {
                 "ts": now(),
@@ -604,6 +635,39 @@ class Store:
         with self.write() as conn:
             for start in range(0, len(stamped), 5000):
                 conn.execute(insert(schema.events), stamped[start : start + 5000])
+            if review_event is not None:
+                action, actor, detail = review_event
+                conn.execute(insert(schema.review_events).values(
+                    ts=now(), action=action, actor=actor,
+                    detail=json.dumps(detail, ensure_ascii=False),
+                ))  # fmt: skip
+
+    @contextmanager
+    def build_lock(self) -> Iterator[None]:
+        """Held while a review is built from its config, so that processes opening a new
+        review at once build it once (SQLite: a lock file beside the store; PostgreSQL: a
+        session advisory lock)."""
+        if self.is_sqlite:
+            database = self.engine.url.database
+            if not database or database == ":memory:":
+                yield
+                return
+            import fcntl
+
+            with open(f"{database}.build.lock", "a+") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+            return
+        with self.engine.connect() as conn:
+            key = _lock_key("build", str(self.engine.url.database))
+            conn.execute(select(func.pg_advisory_lock(key)))
+            try:
+                yield
+            finally:
+                conn.execute(select(func.pg_advisory_unlock(key)))
 
     def events(
         self,
@@ -762,6 +826,7 @@ def open_store(url: str, *, create: bool = True, synchronous: str = "FULL") -> S
 
 
 __all__ = [
+    "AlreadyImported",
     "Batch",
     "Event",
     "LinkEvent",
