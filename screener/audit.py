@@ -46,7 +46,7 @@ from screener.screening.state import (
     replay,
 )
 from screener.store import schema
-from screener.store.store import Event, LinkEvent, project_id
+from screener.store.store import Event, LinkEvent, StoreDamaged, project_id
 
 CHECKS = [
     "engine", "schema", "references", "batches", "events", "reviewers", "full_text", "links",
@@ -362,6 +362,8 @@ def _guard(report: VerifyReport, check: str, run: Callable[[], T], default: T) -
         return run()
     except DBAPIError as exc:
         report.add(check, f"the store cannot be read: {exc.orig}")
+    except StoreDamaged as exc:
+        report.add(check, f"the store cannot be read: {exc.__cause__ or exc}")
     except (ValueError, KeyError, TypeError) as exc:
         report.add(check, f"unreadable data: {exc!r}")
     return default

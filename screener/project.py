@@ -24,6 +24,7 @@ from screener.store import Store, open_store
 from screener.store.store import (
     AlreadyImported,
     Batch,
+    DiskFull,
     StoredRecord,
     file_sha256,
     parse_project_id,
@@ -181,6 +182,7 @@ class Project:
             return result.records_in_file, {"skipped": skipped, "warnings": result.warnings}
 
         chain = records if first is None else itertools.chain([first], records)
+        size_mb = path.stat().st_size // 1_000_000 if path.exists() else 0
         try:
             _batch, stored = self.store.add_batch(
                 path=str(path),
@@ -194,6 +196,8 @@ class Project:
             )
         except AlreadyImported as exc:  # imported by another process meanwhile
             return _already(path, exc.batch)
+        except DiskFull as exc:  # the store grows by about twice the export's size
+            raise DiskFull(exc.database, "this import", max(2 * size_mb, 10)) from exc
         skipped = [{"line": s.line, "reason": s.reason} for s in result.skipped]
         if progress:
             progress(stored)

@@ -13,6 +13,7 @@ from screener.errors import ScreenerError
 from screener.model import Stage
 from screener.project import Project
 from screener.screening.blinding import View, view_of
+from screener.store.store import StoreDamaged
 
 
 class UsageError(ScreenerError):
@@ -87,7 +88,10 @@ def emit_json(data: Any) -> None:
 
 
 def project(args: argparse.Namespace) -> Project:
-    return Project.open(config_path(getattr(args, "config", None)))
+    opened = Project.open(config_path(getattr(args, "config", None)))
+    if opened.store.damaged is not None:  # reads go on; every write is refused
+        error(f"warning: {StoreDamaged(opened.store.damaged, opened.store.database)}")
+    return opened
 
 
 def add_viewer(p: argparse.ArgumentParser, *, reviewer: bool = True) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from screener.errors import PermissionDenied
 from screener.model import Outcome, Stage
 from screener.project import Project
 from screener.screening.blinding import view_of
@@ -12,8 +13,15 @@ from screener.store.store import project_id
 
 
 def conflicts(project: Project, *, viewer: str | None, stage: Stage) -> list[dict[str, Any]]:
-    """Open conflicts with both decisions; refused to a reader blinded at the stage."""
-    view_of(project, viewer).require_outcomes(stage, "the conflicts")
+    """Open conflicts with both decisions, the senior's queue: refused to a reader blinded at
+    the stage, and while the review is blinded, to anyone but a senior (they are the senior's
+    to resolve, even once every reviewer has decided)."""
+    view = view_of(project, viewer)
+    view.require_outcomes(stage, "the conflicts")
+    if project.config.blinding and not (view.viewer is not None and view.viewer.is_senior):
+        raise PermissionDenied(
+            "the conflicts are the senior's to resolve while the review is blinded (--as SENIOR)"
+        )
     outcomes = project.outcomes(stage)
     states = project.states(stage)
     ids = [rid for rid, o in outcomes.items() if o is Outcome.CONFLICT]

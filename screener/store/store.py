@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -170,6 +172,67 @@ class ReviewEvent:
     detail: dict[str, Any]
 
 
+_DAMAGE = ("malformed", "file is not a database", "disk I/O error", "database corruption")
+
+
+class DiskFull(StoreError):
+    """The disk filled up during a write: the transaction was rolled back, nothing stored."""
+
+    def __init__(self, database: str, what: str = "this command", needed_mb: int = 0) -> None:
+        folder = Path(database).parent if database else Path(".")
+        try:
+            free = shutil.disk_usage(folder).free // 1_000_000
+        except OSError:
+            free = 0
+        need = f"free {needed_mb} MB" if needed_mb else "free some space"
+        super().__init__(
+            f"disk full: nothing of {what} was stored; {need} on {folder} ({free} MB free now) "
+            "and run it again"
+        )
+        self.database, self.needed_mb = database, needed_mb
+
+
+class StoreDamaged(StoreError):
+    """The store failed SQLite's integrity check: no write is accepted."""
+
+    def __init__(self, problem: str, database: str) -> None:
+        backups = (
+            sorted(Path(database).parent.glob(Path(database).name + ".*bak")) if database else []
+        )
+        hint = f"; the latest backup is {backups[-1]}" if backups else ""
+        super().__init__(
+            f"the store {database or ''} is damaged ({' '.join(problem.split())[:200]}): nothing "
+            f"is written to it; run `screener verify --as SENIOR` to see what is wrong, and "
+            f"restore a backup or a copy{hint}"
+        )
+
+
+def _health_signature(database: str) -> str:
+    parts = []
+    for path in (database, database + "-wal"):
+        try:
+            st = os.stat(path)
+            parts.append(f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
+        except FileNotFoundError:
+            parts.append("-")
+    return " ".join(parts)
+
+
+def _checked(database: str) -> bool:
+    try:
+        return Path(database + ".checked").read_text() == _health_signature(database)
+    except OSError:
+        return False
+
+
+def _mark_checked(database: str) -> None:
+    marker = Path(database + ".checked")
+    tmp = marker.with_name(marker.name + f".{os.getpid()}")
+    with suppress(OSError):
+        tmp.write_text(_health_signature(database))
+        tmp.replace(marker)
+
+
 class AlreadyImported(StoreError):
     """The same bytes were imported before (perhaps a moment ago, by another process)."""
 
@@ -259,6 +322,9 @@ class Store:
         self.engine = engine
         self.url = url
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.damaged: str | None = None  # what SQLite's quick_check found, if anything
+        self._wrote = False
+        self._disk_full = False
 
     # -- transactions -------------------------------------------------------------------
 
@@ -269,24 +335,31 @@ class Store:
             with self._refusals(), self.engine.begin() as conn:
                 yield conn
             return
+        if self.damaged is not None:
+            raise StoreDamaged(self.damaged, self.database)
         conn = self.engine.connect()
         try:
-            for attempt in range(20):
+            with self._refusals():
+                for attempt in range(20):
+                    try:
+                        conn.exec_driver_sql("BEGIN IMMEDIATE")
+                        break
+                    except OperationalError as exc:  # busy beyond busy_timeout: back off, retry
+                        if "locked" not in str(exc) or attempt == 19:
+                            raise StoreError(f"the store is busy: {exc.orig}") from exc
+                        time.sleep(0.05 * (attempt + 1))
                 try:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                    break
-                except OperationalError as exc:  # busy beyond busy_timeout: back off, retry
-                    if "locked" not in str(exc) or attempt == 19:
-                        raise StoreError(f"the store is busy: {exc.orig}") from exc
-                    time.sleep(0.05 * (attempt + 1))
-            try:
-                yield conn
-            except BaseException:
-                conn.exec_driver_sql("ROLLBACK")
-                raise
-            conn.exec_driver_sql("COMMIT")
+                    yield conn
+                    conn.exec_driver_sql("COMMIT")
+                except BaseException:
+                    with suppress(DBAPIError):  # a rollback after a full disk may fail too
+                        conn.exec_driver_sql("ROLLBACK")
+                    raise
+            self._wrote = True
         finally:
             conn.close()
+            if self._disk_full:
+                self._truncate_wal()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -301,6 +374,12 @@ class Store:
             yield
         except DBAPIError as exc:
             if self.is_sqlite:
+                message = str(exc.orig)
+                if "database or disk is full" in message:
+                    self._disk_full = True
+                    raise DiskFull(self.database) from exc
+                if any(sign in message for sign in _DAMAGE):
+                    raise StoreDamaged(message, self.database) from exc
                 raise
             first = (str(exc.orig).strip().splitlines() or [""])[0]
             if getattr(exc.orig, "sqlstate", None) == "42501":
@@ -317,7 +396,39 @@ class Store:
         return shown_url(self.url)
 
     def close(self) -> None:
+        if self.is_sqlite and self.database and self.damaged is None and self._wrote:
+            _mark_checked(self.database)  # our own writes keep a healthy store healthy
         self.engine.dispose()
+
+    # -- health -------------------------------------------------------------------------
+
+    @property
+    def database(self) -> str:
+        """The SQLite file ('' for a server or an in-memory store)."""
+        name = self.engine.url.database if self.is_sqlite else None
+        return name if name and name != ":memory:" else ""
+
+    def check_health(self) -> None:
+        """SQLite's quick_check, unless the file is as this code last left it or found it
+        healthy (a marker beside it records its size and time): a damaged store refuses
+        every write; reads go on, and fail with one line where the damage is."""
+        if not self.database or _checked(self.database):
+            return
+        try:
+            with self.engine.connect() as conn:
+                rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check")]
+        except DBAPIError as exc:
+            rows = [str(exc.orig)]
+        if rows == ["ok"]:
+            _mark_checked(self.database)
+        else:
+            self.damaged = "; ".join(rows[:3])
+
+    def _truncate_wal(self) -> None:
+        """After a full disk, give the space of the rolled-back write back (WAL truncated)."""
+        self._disk_full = False
+        with suppress(DBAPIError), self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- schema -------------------------------------------------------------------------
 
@@ -368,6 +479,11 @@ class Store:
                     conn.exec_driver_sql(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
             return
         version = self.schema_version()
+        if self.is_sqlite:  # both markers: a newer screener may have moved either
+            with self.engine.connect() as conn:
+                version = max(
+                    version, int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+                )
         if version > schema.SCHEMA_VERSION:
             raise StoreError(
                 f"{self.shown_url}: this store has schema version {version}, newer than this screener "
@@ -813,11 +929,18 @@ def open_store(url: str, *, create: bool = True, synchronous: str = "FULL") -> S
             ) from exc
     store = Store(engine, url)
     try:
+        store.check_health()
+        if store.damaged is not None and not Path(store.database).stat().st_size:
+            store.damaged = None  # a new, empty file: nothing to damage
         store.ensure_schema()
     except OperationalError as exc:
         detail = " ".join(str(exc.orig).split())
         raise StoreError(f"cannot open store {shown_url(url)}: {masked(detail, url)}") from exc
+    except DBAPIError as exc:  # unreadable: damaged beyond what quick_check could say
+        raise StoreDamaged(str(exc.orig), store.database) from exc
     except StoreError as exc:
+        if isinstance(exc, StoreDamaged):
+            raise
         if isinstance(exc.__cause__, OperationalError):
             detail = " ".join(str(exc.__cause__.orig).split())
             raise StoreError(f"cannot open store {shown_url(url)}: {masked(detail, url)}") from exc
@@ -828,10 +951,12 @@ def open_store(url: str, *, create: bool = True, synchronous: str = "FULL") -> S
 __all__ = [
     "AlreadyImported",
     "Batch",
+    "DiskFull",
     "Event",
     "LinkEvent",
     "ReviewEvent",
     "Store",
+    "StoreDamaged",
     "StoredRecord",
     "file_sha256",
     "now",
