@@ -10,16 +10,22 @@ import pandas as pd
 import pytest
 
 from screener.errors import ImportFormatError
+from screener.ingest import detect as detect_module
 from screener.ingest import read_file
+from screener.ingest.detect import detect, stream_file
 from screener.ingest.ris import is_ovid, read_ris, to_record
 from tests.conftest import DATASETS, FIXTURES, REPO, needs_shared
 
 RIS = FIXTURES / "ris"
 
 
+# Byte-order marks and zero-width characters that may stand before a tag.
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060]*"
+
+
 def ty_lines(path: Path) -> int:
     text = path.read_bytes().decode("utf-8", errors="replace")
-    return len(re.findall(r"(?m)^(?:\ufeff)?(?:\d+\.\s*)?TY  -", text))
+    return len(re.findall(rf"(?m)^{INVISIBLE}(?:\d+\.\s*)?TY  -", text))
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in RIS.glob("*.ris")))
@@ -48,6 +54,106 @@ def test_text_before_first_record_is_reported() -> None:
     result = read_file(RIS / "text_before_ty.ris")
     assert [r.title for r in result.records] == ["Preamble record one", "Preamble record two"]
     assert any("before the first record" in w for w in result.warnings)
+
+
+def test_bom_in_the_middle_starts_a_record() -> None:
+    """Exports pasted together (`cat a.ris b.ris`): each one's byte-order mark stands
+    before a `TY` in the middle of the file, or on a line of its own."""
+    result = read_file(RIS / "bom_in_middle.ris")
+    assert [r.title for r in result.records] == [
+        "First export, first record",
+        "First export, second record",
+        "Second export pasted on with its byte-order mark",
+        "Third export: its mark on a line of its own",
+    ]
+    assert result.records[2].doi == "10.5555/bom.middle.3"
+    assert result.records_in_file == 4 and not result.skipped
+    assert result.warnings == []
+
+
+def test_zero_width_characters_before_tags_are_ignored() -> None:
+    first, second = read_file(RIS / "zero_width_tags.ris").records
+    assert first.title == "Zero-width space before TY, non-joiner before TI"
+    assert first.authors == ["Joiner, Zed"] and first.year == 2017
+    assert first.abstract == "An abstract that goes on after a zero-width space"
+    assert second.title == "Word joiner and byte-order mark before TY"
+    assert second.keywords == ["ketamine", "psychotherapy"]
+    assert set(first.raw) == {"TY", "TI", "AU", "PY", "AB"}
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u00ef\u00bb\u00bf"])
+def test_a_record_pasted_on_without_a_line_break_is_read(mark: str) -> None:
+    """`ER  - TY  - JOUR` or a byte-order mark in the middle of a line, before a tag: the
+    next export was pasted onto the last line of the previous one (the second form is a
+    UTF-8 mark in a file decoded as cp1252)."""
+    text = (
+        "TY  - JOUR\nTI  - One\nER  - " + mark + "TY  - JOUR\nTI  - Two\nER  - TY  - BOOK\n"
+        "TI  - Three\nKW  - no end tag" + mark + "TY  - CHAP\nTI  - Four\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.title for r in result.records] == ["One", "Two", "Three", "Four"]
+    assert result.records[2].keywords == ["no end tag"]
+    assert any(w.startswith("x.ris:5: a record starts after 'ER'") for w in result.warnings)
+
+
+def test_ignored_text_is_reported_where_it_is() -> None:
+    text = (
+        "Search strategy\n#1 ketamine\n\nTY  - JOUR\nTI  - One\nER  - \nstray text\n\n"
+        "2) TY  - JOUR\nTI  - Two\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.title for r in result.records] == ["One"]
+    assert result.warnings[:2] == [
+        "x.ris:1: ignored 2 line(s) of text before the first record (line 1-2)",
+        "x.ris:7: ignored 4 line(s) of text between records (line 7, 9-11)",
+    ]
+    assert result.warnings[2].startswith("x.ris:9: '2) TY  - JOUR' looks like a record start")
+
+
+def test_medline_byte_order_mark_and_zero_width_before_tags() -> None:
+    result = read_file(FIXTURES / "medline" / "bom_zero_width.nbib")
+    assert result.format == "medline"
+    assert [r.pmid for r in result.records] == ["90000101", "90000102", "90000103"]
+    second = result.records[1]
+    assert second.title == (
+        "Second export pasted on: a byte-order mark before PMID and a continuation line."
+    )
+    assert second.year == 2020 and second.authors == ["Berg, Ulla"]
+    assert not result.skipped and not result.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("\u200bTY  - JOUR\nTI  - x\nER  - \n", "ris"),
+        ("Exported\n\ufeff\u2060TY  - JOUR\nTI  - x\nER  - \n", "ris"),
+        ("\u200dPMID- 1\nTI  - x\n", "medline"),
+        ("note\n\ufeffPMID- 1\nTI  - x\n", "medline"),
+    ],
+)
+def test_detection_sees_through_invisible_characters(text: str, fmt: str) -> None:
+    assert detect(text.encode(), text) == fmt
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "cp1252"])
+def test_streamed_concatenation_keeps_every_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codec: str
+) -> None:
+    """A large file is parsed while it is read: the byte-order marks of pasted exports are
+    found there too (also when the file is not UTF-8 and each mark reads as `ï»¿`)."""
+    monkeypatch.setattr(detect_module, "_HEAD", 512)  # stream anything above 512 bytes
+    part = "".join(
+        f"TY  - JOUR\nTI  - Caf\u00e9 record {i}\nPY  - 2001\nER  - \n\n" for i in range(9)
+    )
+    data = b"".join(b"\xef\xbb\xbf" + part.encode(codec) for _ in range(7))
+    path = tmp_path / "pasted.ris"
+    path.write_bytes(data)
+    result, records = stream_file(path)
+    titles = [r.title for r in records]
+    assert len(titles) == result.records_in_file == 63
+    assert titles[9] == "Caf\u00e9 record 0"
+    assert not result.skipped
+    assert not [w for w in result.warnings if "ignored" in w]
 
 
 def test_ovid_numbers_are_not_glued_to_fields() -> None:
