@@ -141,7 +141,7 @@ class Project:
                     ],
                     already_imported=True,
                 )
-        result, records = stream_file(path)
+        result, records = stream_file(path, max_cells=self.config.max_cells)
         configured = self.config.source_for(path)
         label = label or (configured.label if configured else "")
         first = next(records, None)

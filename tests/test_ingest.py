@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -295,6 +297,131 @@ def test_tsv_and_excel(tmp_path: Path) -> None:
     result = read_file(xlsx)
     assert result.format == "excel"
     assert [(r.title, r.year) for r in result.records] == [("Excel one", 2010), ("Excel two", 2011)]
+
+
+def _workbook(path: Path, rows: dict[int, list[object]], *, columns: dict[int, object] | None = None,
+              dimension: str | None = None, sheets: int = 1) -> Path:  # fmt: skip
+    """An .xlsx with the given cells (sparse: {row: values from column A}), built as Excel
+    would; `dimension` rewrites the sheet's declared range (which can lie)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row, values in rows.items():
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row, column, value)
+    for column, value in (columns or {}).items():
+        sheet.cell(2, column, value)
+    for i in range(1, sheets):
+        book.create_sheet(f"other {i}").append(["not records"])
+    book.save(path)
+    if dimension is not None:
+        raw = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                body = src.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    body = re.sub(
+                        rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), body
+                    )
+                dst.writestr(item, body)
+    return path
+
+
+def test_xlsx_with_its_only_data_row_at_the_last_row(tmp_path: Path) -> None:
+    """Row 1,048,576 is read without building the grid above it (that took 20 s and 1 GB)."""
+    path = _workbook(tmp_path / "far.xlsx", {1: ["Title", "Year"], 1_048_576: ["Far away", 2020]})
+    result = read_file(path)
+    assert result.format == "excel" and result.encoding == "xlsx"
+    assert [(r.title, r.year) for r in result.records] == [("Far away", 2020)]
+    assert result.records_in_file == 1 and not result.skipped
+
+
+def test_xlsx_using_the_last_column(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "wide.xlsx",
+        {1: ["Title", "Year"], 2: ["One", 2001], 3: ["Two", 2002]},
+        columns={16_384: "a stray value in column XFD"},
+    )
+    result = read_file(path)
+    assert [r.title for r in result.records] == ["One", "Two"]
+    assert result.records[0].raw["Unnamed: 16383"] == "a stray value in column XFD"
+    assert any(":2: 1 row(s) have values in columns without a name" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("dimension", ["A1:XFD1048576", "A1:A1"])
+def test_xlsx_declared_dimension_is_not_trusted(tmp_path: Path, dimension: str) -> None:
+    """The dimension a sheet declares can lie both ways: too large (read what is there)
+    and too small (read past it)."""
+    rows = {1: ["Title", "Authors"], **{r: [f"Record {r}", "Doe, J"] for r in range(2, 7)}}
+    result = read_file(_workbook(tmp_path / "lie.xlsx", rows, dimension=dimension))
+    assert [r.title for r in result.records] == [f"Record {r}" for r in range(2, 7)]
+
+
+def test_xlsx_records_are_the_non_empty_rows(tmp_path: Path) -> None:
+    """Empty rows (before the header, between records, spaces only) are not records."""
+    rows: dict[int, list[object]] = {
+        3: ["Title", None, "Year"],
+        4: ["One", None, 2001],
+        6: ["   ", None, None],
+        9: [None, None, 2003],
+    }
+    result = read_file(_workbook(tmp_path / "gaps.xlsx", rows, sheets=3))
+    assert [(r.title, r.year) for r in result.records] == [("One", 2001), ("", 2003)]
+    assert result.records_in_file == 2 and not result.skipped
+    assert f"{tmp_path / 'gaps.xlsx'}:9: no title" in result.warnings
+    assert result.records[0].raw == {"Title": "One", "Year": "2001"}
+    assert any("read the first sheet ('Sheet') only; not read: 'other 1', 'other 2'" in w
+               for w in result.warnings)  # fmt: skip
+
+
+def test_xlsx_past_max_cells_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "far.xlsx", {1: ["Title"], 2: ["Near"], 5_000: ["Far"]})
+    assert len(read_file(path, max_cells=5_000).records) == 2
+    with pytest.raises(ImportFormatError) as info:
+        read_file(path, max_cells=4_999)
+    assert info.value.line == 5_000
+    assert "reaches row 5,000 and column A (5,000 cells)" in info.value.message
+    assert "max_cells" in info.value.message
+
+
+def test_legacy_xls_is_read() -> None:
+    """An .xls (saved by us with xlwt: two records, an empty row, a second sheet)."""
+    result = read_file(FIXTURES / "table" / "records.xls")
+    assert result.format == "excel" and result.encoding == "xls"
+    one, two = result.records
+    assert (one.title, one.year, one.authors, one.doi) == (
+        "A legacy Excel record", 2003, ["Doe, J", "Roe, K"], "10.5555/xls.1"
+    )  # fmt: skip
+    assert (two.title, two.year) == ("Second legacy record, after an empty row", 2004)
+    assert result.records_in_file == 2
+    assert any("not read: 'notes'" in w for w in result.warnings)
+    with pytest.raises(ImportFormatError, match="max_cells"):
+        read_file(FIXTURES / "table" / "records.xls", max_cells=10)
+
+
+@pytest.mark.parametrize(
+    ("members", "what"),
+    [
+        (
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"},
+            "save it as .xlsx or .csv",
+        ),
+        ({"word/document.xml": "<w/>"}, "a ZIP archive, not an Excel workbook"),
+        ({"xl/workbook.xml": "<not a workbook"}, "cannot read as EXCEL"),
+    ],
+)
+def test_other_zip_files_are_refused_in_one_line(
+    tmp_path: Path, members: dict[str, str], what: str
+) -> None:
+    path = tmp_path / "sheet.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    with pytest.raises(ImportFormatError) as info:
+        read_file(path)
+    assert what in info.value.message and "\n" not in info.value.message
 
 
 def test_format_comes_from_content_not_extension(tmp_path: Path) -> None:

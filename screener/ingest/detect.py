@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
@@ -50,8 +51,11 @@ def detect(data: bytes, text: str | None) -> str:
     return ""
 
 
-def read_file(path: str | Path) -> ImportResult:
-    """Read one export. Raises `ImportFormatError` when it is not a bibliography."""
+def read_file(path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS) -> ImportResult:
+    """Read one export. Raises `ImportFormatError` when it is not a bibliography.
+
+    `max_cells`: a spreadsheet whose data reaches further (rows x columns) is refused.
+    """
     p = Path(path)
     name = str(p)
     try:
@@ -85,7 +89,7 @@ def read_file(path: str | Path) -> ImportResult:
         assert text is not None
         result = read_medline(text, name, encoding)
     elif fmt in ("csv", "tsv", "excel"):
-        result = read_table(data, text, name, fmt, encoding)
+        result = read_table(data, text, name, fmt, encoding, max_cells=max_cells)
     else:
         raise ImportFormatError(
             name,
@@ -133,7 +137,9 @@ def _scan_encoding(path: Path) -> tuple[str, int, bool]:
     return ("utf-8-sig" if utf8 else "cp1252"), 0, inner_bom
 
 
-def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
+def stream_file(
+    path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS
+) -> tuple[ImportResult, Iterator[Record]]:
     """Like `read_file`, but a large RIS file is parsed while it is read, record by record.
 
     The report's skips and warnings are complete once the iterator is exhausted. Raises
@@ -151,7 +157,7 @@ def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
     if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head_text = decode(head)[0].replace("\r\n", "\n")
     if head_text is None or detect(head, head_text) != "ris" or p.stat().st_size <= _HEAD:
-        result = read_file(p)
+        result = read_file(p, max_cells=max_cells)
         loaded, result.records = result.records, []
         return result, _counting(iter(loaded), result)
     codec, nul_line, inner_bom = _scan_encoding(p)

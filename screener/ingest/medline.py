@@ -24,7 +24,9 @@ from screener.ingest.text import (
 from screener.model import Record
 
 # A byte-order mark inside a line, before a tag: a second export pasted onto the last line.
-_BOM_BEFORE_TAG_RE = re.compile(rf"(?:\ufeff|{MOJIBAKE_BOM})(?={INVISIBLE_LEAD}[A-Z][A-Z0-9]{{1,3}} *- )")
+_BOM_BEFORE_TAG_RE = re.compile(
+    rf"(?:\ufeff|{MOJIBAKE_BOM})(?={INVISIBLE_LEAD}[A-Z][A-Z0-9]{{1,3}} *- )"
+)
 
 
 def _as_list(value: object) -> list[str]:
