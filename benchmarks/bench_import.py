@@ -18,7 +18,38 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-WORDS = ["ketamine", "therapy", "depression", "randomized", "trial", "outcome", "patients", "anxiety", "cohort", "effect", "infusion", "psychotherapy", "chronic", "pain", "addiction", "alcohol", "placebo", "response", "remission", "dose", "study", "clinical", "treatment", "resistant", "major", "disorder", "adults", "veterans", "follow-up", "analysis"]
+WORDS = [
+    "ketamine",
+    "therapy",
+    "depression",
+    "randomized",
+    "trial",
+    "outcome",
+    "patients",
+    "anxiety",
+    "cohort",
+    "effect",
+    "infusion",
+    "psychotherapy",
+    "chronic",
+    "pain",
+    "addiction",
+    "alcohol",
+    "placebo",
+    "response",
+    "remission",
+    "dose",
+    "study",
+    "clinical",
+    "treatment",
+    "resistant",
+    "major",
+    "disorder",
+    "adults",
+    "veterans",
+    "follow-up",
+    "analysis",
+]
 
 
 def generate(path: Path, n: int, seed: int = 1) -> None:

@@ -33,6 +33,8 @@ DEFAULT_TITLE_ABSTRACT_REASONS = [
     "Not relevant to the question",
 ]
 NOT_RETRIEVED = "Report not retrieved"
+DEFAULT_MAX_CELLS = 20_000_000
+"""The most cells (rows x columns, up to the last non-empty ones) read from a spreadsheet."""
 
 _TOP_KEYS = {
     "review",
@@ -47,6 +49,7 @@ _TOP_KEYS = {
     "previous",
     "decision_files",
     "serve",
+    "import",
 }
 
 
@@ -113,6 +116,8 @@ class Config:
     previous: PreviousReview | None = None
     decision_files: tuple[DecisionFile, ...] = ()
     serve: dict[str, Any] = field(default_factory=dict)
+    max_cells: int = DEFAULT_MAX_CELLS
+    """`[import] max_cells`: a spreadsheet whose data reaches further is refused."""
 
     @property
     def root(self) -> Path:
@@ -370,6 +375,17 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
             n_studies, n_reports, tuple(root / f for f in pfiles), review_path
         )
 
+    imports = _expect(data.get("import", {}), dict, "import", p, "a table")
+    _unknown(imports, {"max_cells"}, "import.", p)
+    max_cells = imports.get("max_cells", DEFAULT_MAX_CELLS)
+    if isinstance(max_cells, bool) or not isinstance(max_cells, int) or max_cells < 1:
+        raise ConfigError(
+            f"must be a whole number of cells above 0 (rows x columns of a spreadsheet), "
+            f"not {max_cells!r}",
+            key="import.max_cells",
+            path=p,
+        )
+
     rules = _expect(data.get("rules", []), list, "rules", p, "a list of tables")
     for section in ("criteria", "highlight", "ranking", "dedup", "serve"):
         _expect(data.get(section, {}), dict, section, p, "a table")
@@ -393,6 +409,7 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         previous=previous,
         decision_files=tuple(decision_files),
         serve=data.get("serve", {}),
+        max_cells=max_cells,
     )
 
 

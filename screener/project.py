@@ -168,7 +168,7 @@ class Project:
             previous = self.store.batch_by_hash(sha)
             if previous is not None:  # the cheap check first: no parsing
                 return _already(path, previous)
-        result, records = stream_file(path)
+        result, records = stream_file(path, max_cells=self.config.max_cells)
         configured = self.config.source_for(path)
         label = label or (configured.label if configured else "")
         first = next(records, None)

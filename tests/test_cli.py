@@ -42,6 +42,8 @@ def test_init_writes_a_working_starter(tmp_path: Path) -> None:
             ("reviewers = 2                # independent", "reviewers = 0 #"),
             "stages.title_abstract.reviewers",
         ),
+        (("max_cells = 20_000_000", "max_cells = 0"), "import.max_cells"),
+        (("max_cells = 20_000_000", 'max_cells = "lots"'), "import.max_cells"),
     ],
 )
 def test_invalid_config_names_the_key_and_exits_2(
@@ -281,3 +283,27 @@ def test_json_output_escapes_terminal_controls_as_text_output_does(
     assert main(["--config", config, "conflicts", "--as", "senior"]) == 0
     text = capsys.readouterr().out
     assert not {"\u009b", "\u202e", "\u2066"} & set(text) and "\\x9b" in text
+
+
+def test_a_spreadsheet_past_max_cells_is_refused_in_one_line(tmp_path: Path) -> None:
+    """`[import] max_cells` bounds what a spreadsheet may span; past it, one line, exit 1."""
+    import openpyxl
+
+    run(["init", "rev"], tmp_path)
+    cfg = tmp_path / "rev" / "config.toml"
+    cfg.write_text(cfg.read_text().replace("max_cells = 20_000_000", "max_cells = 1_000", 1))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Title", "Year"])
+    sheet.append(["Near", 2001])
+    sheet.cell(600, 1, "Far")  # 600 rows x 2 columns = 1,200 cells
+    book.save(tmp_path / "far.xlsx")
+    result = run(["import", str(tmp_path / "far.xlsx")], tmp_path / "rev")
+    assert result.returncode == 1
+    assert (
+        "far.xlsx:600: the sheet's data reaches row 600 and column B (1,200 cells)" in result.stderr
+    )
+    assert "max_cells" in result.stderr and "Traceback" not in result.stderr
+    status = run(["status", "--json"], tmp_path / "rev")
+    assert json.loads(status.stdout)["records"] == 0

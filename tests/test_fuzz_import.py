@@ -30,7 +30,9 @@ from hypothesis import strategies as st
 
 from screener.errors import ImportFormatError
 from screener.export.records import export_records
+from screener.ingest import detect as detect_module
 from screener.ingest import read_file
+from screener.ingest.detect import stream_file
 from screener.project import Project
 from tests.conftest import FIXTURES
 from tests.pg import make_review
@@ -90,6 +92,11 @@ def time_limit(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+# What exports pasted together (or text copied from a web page) leave before a tag.
+INVISIBLES = ["\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"]
+invisible_lead = st.lists(st.sampled_from(INVISIBLES), min_size=1, max_size=3).map("".join)
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
     """A valid export, then up to five mutations."""
@@ -98,7 +105,7 @@ def mutated(draw: st.DrawFn) -> bytes:
         op = draw(
             st.sampled_from(
                 ["truncate", "flip", "insert", "tag", "nul", "huge", "encoding", "eol", "dup",
-                 "delete", "unicode"]
+                 "delete", "unicode", "invisible"]
             )
         )  # fmt: skip
         pos = draw(st.integers(0, len(data)))
@@ -145,10 +152,14 @@ def mutated(draw: st.DrawFn) -> bytes:
             data = bytearray(b"\n".join(lines))
         elif op == "unicode":
             data[pos:pos] = draw(st.text(min_size=1, max_size=20)).encode()
+        elif op == "invisible":  # a byte-order mark or zero-width characters before a line
+            at = bytes(data).rfind(b"\n", 0, pos) + 1
+            data[at:at] = draw(invisible_lead).encode()
     return bytes(data)
 
 
 files = mutated() | st.binary(max_size=3000)
+
 
 FUZZ = settings(
     max_examples=int(os.environ.get("SCREENER_FUZZ_EXAMPLES", "500")),
@@ -185,6 +196,88 @@ def test_read_file_reads_or_refuses(data: bytes, suffix: str) -> None:
         path = Path(tmp) / f"export{suffix}"
         path.write_bytes(data)
         check_read(path)
+
+
+# A field value: any text on one line (no control characters or line separators).
+value_text = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp")), min_size=1, max_size=30
+)
+RIS_FIELDS = ["TI", "T1", "AU", "A1", "PY", "Y1", "AB", "N2", "KW", "DO", "JO", "UR", "N1"]
+MEDLINE_FIELDS = ["TI  - ", "AB  - ", "DP  - ", "FAU - ", "AU  - ", "JT  - ", "LID - "]
+
+
+@st.composite
+def pasted_exports(draw: st.DrawFn) -> tuple[bytes, int, int, str]:
+    """Exports as databases write them, pasted together (`cat a.ris b.ris`), with a
+    byte-order mark or zero-width characters before any tag: (bytes, record starts,
+    empty records, format)."""
+    fmt = draw(st.sampled_from(["ris", "medline"]))
+    maybe_lead = st.one_of(st.just(""), invisible_lead)
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    exports: list[str] = []
+    starts = empty = 0
+    for _ in range(draw(st.integers(1, 4))):
+        lines: list[str] = []
+        for _ in range(draw(st.integers(1, 5))):
+            starts += 1
+            fields = draw(st.lists(st.tuples(maybe_lead, value_text), max_size=5))
+            if fmt == "ris":
+                kind = draw(st.sampled_from(["JOUR", "BOOK", ""]))
+                empty += not fields and not kind  # read as an empty record, reported
+                lines.append(f"{draw(maybe_lead)}TY  - {kind}".rstrip())
+                for i, (lead, value) in enumerate(fields):
+                    lines.append(f"{lead}{RIS_FIELDS[i % len(RIS_FIELDS)]}  - {value}")
+                    if draw(st.booleans()):  # a continuation line
+                        lines.append(draw(maybe_lead) + "and " + draw(value_text))
+                if draw(st.integers(0, 9)):  # now and then no `ER` (Rayyan)
+                    lines.append(draw(maybe_lead) + "ER  - ")
+            else:
+                lines.append(f"{draw(maybe_lead)}PMID- {draw(st.integers(1, 10**8))}")
+                for i, (lead, value) in enumerate(fields):
+                    lines.append(f"{lead}{MEDLINE_FIELDS[i % len(MEDLINE_FIELDS)]}{value}")
+                    if draw(st.booleans()):
+                        lines.append(draw(maybe_lead) + "      and " + draw(value_text))
+            lines.extend([""] * draw(st.integers(0, 2)))
+        bom = "\ufeff" if draw(st.booleans()) else ""
+        if bom and exports and draw(st.booleans()):  # the previous one had no final line break
+            exports[-1] = exports[-1].rstrip("\r\n")
+        exports.append(bom + eol.join(lines) + draw(st.sampled_from([eol, eol * 2])))
+    return "".join(exports).encode("utf-8"), starts, empty, fmt
+
+
+@FUZZ
+@given(export=pasted_exports(), streamed=st.booleans())
+def test_pasted_exports_keep_every_record(
+    export: tuple[bytes, int, int, str], streamed: bool
+) -> None:
+    """Records read == record starts, whatever invisible characters stand before the tags,
+    read whole or streamed (a RIS file over the streaming threshold)."""
+    data, starts, empty, fmt = export
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pasted.ris"
+        path.write_bytes(data)
+        with time_limit(EXAMPLE_TIMEOUT):
+            if streamed:
+                with pytest.MonkeyPatch.context() as mp:
+                    mp.setattr(detect_module, "_HEAD", 64)
+                    result, stream = stream_file(path)
+                    records = list(stream)
+            else:
+                result = read_file(path)
+                records = result.records
+    assert result.format == fmt
+    assert result.records_in_file == starts
+    assert len(records) == starts - empty
+    assert [s.reason for s in result.skipped] == [
+        "empty record: a 'TY' line with no fields"
+    ] * empty
+    assert not [w for w in result.warnings if "ignored" in w]
+    tags = {*RIS_FIELDS, "TY", "PMID", *(t[:4].strip() for t in MEDLINE_FIELDS)}
+    for record in records:
+        assert set(record.raw) <= tags, record.raw
+        values = [v for vs in record.raw.values() for v in vs]
+        assert not [v for v in values if v.startswith(tuple(INVISIBLES))], record.raw
+        assert not record.title.startswith(tuple(INVISIBLES))
 
 
 _PROJECT: dict[str, Project] = {}
@@ -323,7 +416,9 @@ ATHERIS_HARNESS = textwrap.dedent(
     import atheris
     with atheris.instrument_imports(include=["screener"]):
         from screener.errors import ImportFormatError
-        from screener.ingest import read_file
+        from screener.ingest import detect as detect_module
+from screener.ingest import read_file
+from screener.ingest.detect import stream_file
     folder = pathlib.Path(tempfile.mkdtemp())
     def one(data):
         path = folder / "f.ris"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -10,16 +12,22 @@ import pandas as pd
 import pytest
 
 from screener.errors import ImportFormatError
+from screener.ingest import detect as detect_module
 from screener.ingest import read_file
+from screener.ingest.detect import detect, stream_file
 from screener.ingest.ris import is_ovid, read_ris, to_record
 from tests.conftest import DATASETS, FIXTURES, REPO, needs_shared
 
 RIS = FIXTURES / "ris"
 
 
+# Byte-order marks and zero-width characters that may stand before a tag.
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060]*"
+
+
 def ty_lines(path: Path) -> int:
     text = path.read_bytes().decode("utf-8", errors="replace")
-    return len(re.findall(r"(?m)^(?:\ufeff)?(?:\d+\.\s*)?TY  -", text))
+    return len(re.findall(rf"(?m)^{INVISIBLE}(?:\d+\.\s*)?TY  -", text))
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in RIS.glob("*.ris")))
@@ -48,6 +56,106 @@ def test_text_before_first_record_is_reported() -> None:
     result = read_file(RIS / "text_before_ty.ris")
     assert [r.title for r in result.records] == ["Preamble record one", "Preamble record two"]
     assert any("before the first record" in w for w in result.warnings)
+
+
+def test_bom_in_the_middle_starts_a_record() -> None:
+    """Exports pasted together (`cat a.ris b.ris`): each one's byte-order mark stands
+    before a `TY` in the middle of the file, or on a line of its own."""
+    result = read_file(RIS / "bom_in_middle.ris")
+    assert [r.title for r in result.records] == [
+        "First export, first record",
+        "First export, second record",
+        "Second export pasted on with its byte-order mark",
+        "Third export: its mark on a line of its own",
+    ]
+    assert result.records[2].doi == "10.5555/bom.middle.3"
+    assert result.records_in_file == 4 and not result.skipped
+    assert result.warnings == []
+
+
+def test_zero_width_characters_before_tags_are_ignored() -> None:
+    first, second = read_file(RIS / "zero_width_tags.ris").records
+    assert first.title == "Zero-width space before TY, non-joiner before TI"
+    assert first.authors == ["Joiner, Zed"] and first.year == 2017
+    assert first.abstract == "An abstract that goes on after a zero-width space"
+    assert second.title == "Word joiner and byte-order mark before TY"
+    assert second.keywords == ["ketamine", "psychotherapy"]
+    assert set(first.raw) == {"TY", "TI", "AU", "PY", "AB"}
+
+
+@pytest.mark.parametrize("mark", ["\ufeff", "\u00ef\u00bb\u00bf"])
+def test_a_record_pasted_on_without_a_line_break_is_read(mark: str) -> None:
+    """`ER  - TY  - JOUR` or a byte-order mark in the middle of a line, before a tag: the
+    next export was pasted onto the last line of the previous one (the second form is a
+    UTF-8 mark in a file decoded as cp1252)."""
+    text = (
+        "TY  - JOUR\nTI  - One\nER  - " + mark + "TY  - JOUR\nTI  - Two\nER  - TY  - BOOK\n"
+        "TI  - Three\nKW  - no end tag" + mark + "TY  - CHAP\nTI  - Four\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.title for r in result.records] == ["One", "Two", "Three", "Four"]
+    assert result.records[2].keywords == ["no end tag"]
+    assert any(w.startswith("x.ris:5: a record starts after 'ER'") for w in result.warnings)
+
+
+def test_ignored_text_is_reported_where_it_is() -> None:
+    text = (
+        "Search strategy\n#1 ketamine\n\nTY  - JOUR\nTI  - One\nER  - \nstray text\n\n"
+        "2) TY  - JOUR\nTI  - Two\nER  - \n"
+    )
+    result = read_ris(text, "x.ris", "utf-8")
+    assert [r.title for r in result.records] == ["One"]
+    assert result.warnings[:2] == [
+        "x.ris:1: ignored 2 line(s) of text before the first record (line 1-2)",
+        "x.ris:7: ignored 4 line(s) of text between records (line 7, 9-11)",
+    ]
+    assert result.warnings[2].startswith("x.ris:9: '2) TY  - JOUR' looks like a record start")
+
+
+def test_medline_byte_order_mark_and_zero_width_before_tags() -> None:
+    result = read_file(FIXTURES / "medline" / "bom_zero_width.nbib")
+    assert result.format == "medline"
+    assert [r.pmid for r in result.records] == ["90000101", "90000102", "90000103"]
+    second = result.records[1]
+    assert second.title == (
+        "Second export pasted on: a byte-order mark before PMID and a continuation line."
+    )
+    assert second.year == 2020 and second.authors == ["Berg, Ulla"]
+    assert not result.skipped and not result.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [
+        ("\u200bTY  - JOUR\nTI  - x\nER  - \n", "ris"),
+        ("Exported\n\ufeff\u2060TY  - JOUR\nTI  - x\nER  - \n", "ris"),
+        ("\u200dPMID- 1\nTI  - x\n", "medline"),
+        ("note\n\ufeffPMID- 1\nTI  - x\n", "medline"),
+    ],
+)
+def test_detection_sees_through_invisible_characters(text: str, fmt: str) -> None:
+    assert detect(text.encode(), text) == fmt
+
+
+@pytest.mark.parametrize("codec", ["utf-8", "cp1252"])
+def test_streamed_concatenation_keeps_every_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, codec: str
+) -> None:
+    """A large file is parsed while it is read: the byte-order marks of pasted exports are
+    found there too (also when the file is not UTF-8 and each mark reads as `ï»¿`)."""
+    monkeypatch.setattr(detect_module, "_HEAD", 512)  # stream anything above 512 bytes
+    part = "".join(
+        f"TY  - JOUR\nTI  - Caf\u00e9 record {i}\nPY  - 2001\nER  - \n\n" for i in range(9)
+    )
+    data = b"".join(b"\xef\xbb\xbf" + part.encode(codec) for _ in range(7))
+    path = tmp_path / "pasted.ris"
+    path.write_bytes(data)
+    result, records = stream_file(path)
+    titles = [r.title for r in records]
+    assert len(titles) == result.records_in_file == 63
+    assert titles[9] == "Caf\u00e9 record 0"
+    assert not result.skipped
+    assert not [w for w in result.warnings if "ignored" in w]
 
 
 def test_ovid_numbers_are_not_glued_to_fields() -> None:
@@ -189,6 +297,131 @@ def test_tsv_and_excel(tmp_path: Path) -> None:
     result = read_file(xlsx)
     assert result.format == "excel"
     assert [(r.title, r.year) for r in result.records] == [("Excel one", 2010), ("Excel two", 2011)]
+
+
+def _workbook(path: Path, rows: dict[int, list[object]], *, columns: dict[int, object] | None = None,
+              dimension: str | None = None, sheets: int = 1) -> Path:  # fmt: skip
+    """An .xlsx with the given cells (sparse: {row: values from column A}), built as Excel
+    would; `dimension` rewrites the sheet's declared range (which can lie)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row, values in rows.items():
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row, column, value)
+    for column, value in (columns or {}).items():
+        sheet.cell(2, column, value)
+    for i in range(1, sheets):
+        book.create_sheet(f"other {i}").append(["not records"])
+    book.save(path)
+    if dimension is not None:
+        raw = path.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(path, "w") as dst:
+            for item in src.infolist():
+                body = src.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    body = re.sub(
+                        rb'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"'.encode(), body
+                    )
+                dst.writestr(item, body)
+    return path
+
+
+def test_xlsx_with_its_only_data_row_at_the_last_row(tmp_path: Path) -> None:
+    """Row 1,048,576 is read without building the grid above it (that took 20 s and 1 GB)."""
+    path = _workbook(tmp_path / "far.xlsx", {1: ["Title", "Year"], 1_048_576: ["Far away", 2020]})
+    result = read_file(path)
+    assert result.format == "excel" and result.encoding == "xlsx"
+    assert [(r.title, r.year) for r in result.records] == [("Far away", 2020)]
+    assert result.records_in_file == 1 and not result.skipped
+
+
+def test_xlsx_using_the_last_column(tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "wide.xlsx",
+        {1: ["Title", "Year"], 2: ["One", 2001], 3: ["Two", 2002]},
+        columns={16_384: "a stray value in column XFD"},
+    )
+    result = read_file(path)
+    assert [r.title for r in result.records] == ["One", "Two"]
+    assert result.records[0].raw["Unnamed: 16383"] == "a stray value in column XFD"
+    assert any(":2: 1 row(s) have values in columns without a name" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("dimension", ["A1:XFD1048576", "A1:A1"])
+def test_xlsx_declared_dimension_is_not_trusted(tmp_path: Path, dimension: str) -> None:
+    """The dimension a sheet declares can lie both ways: too large (read what is there)
+    and too small (read past it)."""
+    rows = {1: ["Title", "Authors"], **{r: [f"Record {r}", "Doe, J"] for r in range(2, 7)}}
+    result = read_file(_workbook(tmp_path / "lie.xlsx", rows, dimension=dimension))
+    assert [r.title for r in result.records] == [f"Record {r}" for r in range(2, 7)]
+
+
+def test_xlsx_records_are_the_non_empty_rows(tmp_path: Path) -> None:
+    """Empty rows (before the header, between records, spaces only) are not records."""
+    rows: dict[int, list[object]] = {
+        3: ["Title", None, "Year"],
+        4: ["One", None, 2001],
+        6: ["   ", None, None],
+        9: [None, None, 2003],
+    }
+    result = read_file(_workbook(tmp_path / "gaps.xlsx", rows, sheets=3))
+    assert [(r.title, r.year) for r in result.records] == [("One", 2001), ("", 2003)]
+    assert result.records_in_file == 2 and not result.skipped
+    assert f"{tmp_path / 'gaps.xlsx'}:9: no title" in result.warnings
+    assert result.records[0].raw == {"Title": "One", "Year": "2001"}
+    assert any("read the first sheet ('Sheet') only; not read: 'other 1', 'other 2'" in w
+               for w in result.warnings)  # fmt: skip
+
+
+def test_xlsx_past_max_cells_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "far.xlsx", {1: ["Title"], 2: ["Near"], 5_000: ["Far"]})
+    assert len(read_file(path, max_cells=5_000).records) == 2
+    with pytest.raises(ImportFormatError) as info:
+        read_file(path, max_cells=4_999)
+    assert info.value.line == 5_000
+    assert "reaches row 5,000 and column A (5,000 cells)" in info.value.message
+    assert "max_cells" in info.value.message
+
+
+def test_legacy_xls_is_read() -> None:
+    """An .xls (saved by us with xlwt: two records, an empty row, a second sheet)."""
+    result = read_file(FIXTURES / "table" / "records.xls")
+    assert result.format == "excel" and result.encoding == "xls"
+    one, two = result.records
+    assert (one.title, one.year, one.authors, one.doi) == (
+        "A legacy Excel record", 2003, ["Doe, J", "Roe, K"], "10.5555/xls.1"
+    )  # fmt: skip
+    assert (two.title, two.year) == ("Second legacy record, after an empty row", 2004)
+    assert result.records_in_file == 2
+    assert any("not read: 'notes'" in w for w in result.warnings)
+    with pytest.raises(ImportFormatError, match="max_cells"):
+        read_file(FIXTURES / "table" / "records.xls", max_cells=10)
+
+
+@pytest.mark.parametrize(
+    ("members", "what"),
+    [
+        (
+            {"mimetype": "application/vnd.oasis.opendocument.spreadsheet"},
+            "save it as .xlsx or .csv",
+        ),
+        ({"word/document.xml": "<w/>"}, "a ZIP archive, not an Excel workbook"),
+        ({"xl/workbook.xml": "<not a workbook"}, "cannot read as EXCEL"),
+    ],
+)
+def test_other_zip_files_are_refused_in_one_line(
+    tmp_path: Path, members: dict[str, str], what: str
+) -> None:
+    path = tmp_path / "sheet.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    with pytest.raises(ImportFormatError) as info:
+        read_file(path)
+    assert what in info.value.message and "\n" not in info.value.message
 
 
 def test_format_comes_from_content_not_extension(tmp_path: Path) -> None:

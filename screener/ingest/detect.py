@@ -9,15 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
 from screener.ingest.ris import START_RE, iter_ris, read_ris
 from screener.ingest.table import COLUMNS, _norm, read_table
-from screener.ingest.text import decode
+from screener.ingest.text import INVISIBLE_LEAD, decode
 from screener.model import Record
 
-_MEDLINE_RE = re.compile(r"^PMID- ?\d", re.MULTILINE)
+_MEDLINE_RE = re.compile(rf"^{INVISIBLE_LEAD}PMID- ?\d", re.MULTILINE)
 _TITLE_NAMES = {_norm(n) for n in COLUMNS["title"]}
 
 
@@ -50,8 +51,11 @@ def detect(data: bytes, text: str | None) -> str:
     return ""
 
 
-def read_file(path: str | Path) -> ImportResult:
-    """Read one export. Raises `ImportFormatError` when it is not a bibliography."""
+def read_file(path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS) -> ImportResult:
+    """Read one export. Raises `ImportFormatError` when it is not a bibliography.
+
+    `max_cells`: a spreadsheet whose data reaches further (rows x columns) is refused.
+    """
     p = Path(path)
     name = str(p)
     try:
@@ -85,7 +89,7 @@ def read_file(path: str | Path) -> ImportResult:
         assert text is not None
         result = read_medline(text, name, encoding)
     elif fmt in ("csv", "tsv", "excel"):
-        result = read_table(data, text, name, fmt, encoding)
+        result = read_table(data, text, name, fmt, encoding, max_cells=max_cells)
     else:
         raise ImportFormatError(
             name,
@@ -103,32 +107,39 @@ def read_file(path: str | Path) -> ImportResult:
 _HEAD = 1 << 20
 
 
-def _scan_encoding(path: Path) -> tuple[str, int]:
-    """Stream the file once: (codec, line of the first NUL byte or 0)."""
+def _scan_encoding(path: Path) -> tuple[str, int, bool]:
+    """Stream the file once: (codec, line of the first NUL byte or 0, whether a byte-order
+    mark stands after the start: exports pasted together)."""
     import codecs
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
     lines = 0
+    inner_bom = False
+    tail = b""
     with path.open("rb") as fh:
         first = True
         while chunk := fh.read(_HEAD):
             nul = chunk.find(b"\x00")
             if nul >= 0:
-                return "", lines + chunk.count(b"\n", 0, nul) + 1
+                return "", lines + chunk.count(b"\n", 0, nul) + 1, inner_bom
             lines += chunk.count(b"\n")
             if first and chunk.startswith(b"\xef\xbb\xbf"):
                 chunk = chunk[3:]
             first = False
+            inner_bom = inner_bom or b"\xef\xbb\xbf" in tail + chunk
+            tail = chunk[-2:]
             if utf8:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = False
-    return ("utf-8-sig" if utf8 else "cp1252"), 0
+    return ("utf-8-sig" if utf8 else "cp1252"), 0, inner_bom
 
 
-def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
+def stream_file(
+    path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS
+) -> tuple[ImportResult, Iterator[Record]]:
     """Like `read_file`, but a large RIS file is parsed while it is read, record by record.
 
     The report's skips and warnings are complete once the iterator is exhausted. Raises
@@ -146,10 +157,10 @@ def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
     if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head_text = decode(head)[0].replace("\r\n", "\n")
     if head_text is None or detect(head, head_text) != "ris" or p.stat().st_size <= _HEAD:
-        result = read_file(p)
+        result = read_file(p, max_cells=max_cells)
         loaded, result.records = result.records, []
         return result, _counting(iter(loaded), result)
-    codec, nul_line = _scan_encoding(p)
+    codec, nul_line, inner_bom = _scan_encoding(p)
     if nul_line:
         raise ImportFormatError(
             name, nul_line, "binary content (NUL byte): not a bibliographic export"
@@ -162,7 +173,7 @@ def stream_file(path: str | Path) -> tuple[ImportResult, Iterator[Record]]:
 
     def records() -> Iterator[Record]:
         with p.open(encoding=codec, errors="replace", newline=None) as fh:
-            yield from iter_ris(_lines(fh), result)
+            yield from iter_ris(_lines(fh), result, split_boms=inner_bom)
         if not result.records_in_file_streamed and not result.skipped:
             raise ImportFormatError(name, 1, "no records found in this RIS file")
 

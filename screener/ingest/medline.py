@@ -1,7 +1,8 @@
 """PubMed's own export (MEDLINE/nbib tagged text), through Biopython's `Bio.Medline`.
 
 The text is first cut at every `PMID- ` line, so that a record not separated from the
-next by a blank line is still its own record and each record knows its line.
+next by a blank line is still its own record and each record knows its line. Byte-order
+marks and zero-width characters before a tag (exports pasted together) are dropped.
 """
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ import re
 from Bio import Medline
 
 from screener.ingest.report import ImportResult, Skipped
-from screener.ingest.text import clean, normalise_doi, parse_year
+from screener.ingest.text import (
+    INVISIBLE_LEAD,
+    MOJIBAKE_BOM,
+    clean,
+    normalise_doi,
+    parse_year,
+    strip_invisible,
+)
 from screener.model import Record
 
-PMID_RE = re.compile(r"^PMID-", re.MULTILINE)
+# A byte-order mark inside a line, before a tag: a second export pasted onto the last line.
+_BOM_BEFORE_TAG_RE = re.compile(
+    rf"(?:\ufeff|{MOJIBAKE_BOM})(?={INVISIBLE_LEAD}[A-Z][A-Z0-9]{{1,3}} *- )"
+)
 
 
 def _as_list(value: object) -> list[str]:
@@ -71,14 +82,25 @@ def to_record(raw: dict[str, object], path: str) -> tuple[Record, list[str]]:
 
 def read_medline(text: str, path: str, encoding: str) -> ImportResult:
     result = ImportResult(path=path, format="medline", encoding=encoding)
-    lines = text.splitlines()
+    split = "\ufeff" in text[1:] or MOJIBAKE_BOM in text  # exports pasted together
+    lines: list[str] = []
+    numbers: list[int] = []  # the line in the file of each of `lines`
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        for part in _BOM_BEFORE_TAG_RE.split(line) if split else (line,):
+            lines.append(strip_invisible(part))
+            numbers.append(number)
     starts = [i for i, line in enumerate(lines) if line.startswith("PMID-")]
-    if starts and starts[0] > 0 and any(line.strip() for line in lines[: starts[0]]):
-        result.warnings.append(f"{path}: ignored text before the first 'PMID-' line")
+    if starts:
+        before = [numbers[i] for i, line in enumerate(lines[: starts[0]]) if line.strip()]
+        if before:
+            result.warnings.append(
+                f"{path}:{before[0]}: ignored {len(before)} line(s) of text before the first "
+                f"record (the first 'PMID-' line is line {numbers[starts[0]]})"
+            )
     for n, begin in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         chunk = "\n".join(line for line in lines[begin:end] if line.strip()) + "\n"
-        line_no = begin + 1
+        line_no = numbers[begin]
         try:
             raw = Medline.read(io.StringIO(chunk))
         except Exception as exc:  # Biopython raises ValueError and others on bad records

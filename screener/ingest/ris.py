@@ -23,13 +23,32 @@ from typing import Any
 from rispy import RisParser
 
 from screener.ingest.report import ImportResult, Skipped
-from screener.ingest.text import clean, normalise_doi, parse_year, pmid_from_url, split_list
+from screener.ingest.text import (
+    INVISIBLE_FIRST,
+    LEAD,
+    MOJIBAKE_BOM,
+    clean,
+    normalise_doi,
+    parse_year,
+    pmid_from_url,
+    split_list,
+    strip_invisible,
+)
 from screener.model import Record
 
-START_RE = re.compile(r"^\s*(?:\d+\.\s*)?TY\s{1,2}-", re.MULTILINE)
-_LOOSE_TAG_RE = re.compile(r"^\s*(?:\d+\.\s*)?([A-Z][A-Z0-9])\s{1,2}-(?:\s(.*))?$")
-_OVID_NUMBER_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*$")
-_NUMBERED_TY_RE = re.compile(r"^\s*(?:<\s*)?\d+\.?(?:\s*>)?\s*TY\s{1,2}-")
+# Before a tag may stand whitespace, byte-order marks and zero-width characters (left
+# there when exports are pasted together), never a line break: `LEAD`.
+START_RE = re.compile(rf"^{LEAD}(?:\d+\.\s*)?TY\s{{1,2}}-", re.MULTILINE)
+_LOOSE_TAG_RE = re.compile(rf"^{LEAD}(?:\d+\.\s*)?([A-Z][A-Z0-9])\s{{1,2}}-(?:\s(.*))?$")
+_OVID_NUMBER_RE = re.compile(rf"^{LEAD}(?:<\s*)?\d+\.?(?:\s*>)?\s*$")
+_NUMBERED_TY_RE = re.compile(rf"^{LEAD}(?:<\s*)?\d+\.?(?:\s*>)?\s*TY\s{{1,2}}-")
+# `TY  - JOUR` as the value of an `ER` line: two exports pasted without a line break.
+_TY_IN_VALUE_RE = re.compile(rf"^{LEAD}TY\s{{1,2}}-(?:\s(.*))?$")
+# A byte-order mark inside a line, before a tag: the start of a second export pasted on.
+_BOM_BEFORE_TAG_RE = re.compile(
+    rf"(?:\ufeff|{MOJIBAKE_BOM})(?={LEAD}(?:\d+\.\s*)?[A-Z][A-Z0-9]\s{{1,2}}-(?:\s|$))"
+)
+_LOOKS_LIKE_START_RE = re.compile(r"(?i)\bTY\s*-")
 _OVID_LINK_TAGS = ("UR", "L2", "L1", "LK")
 
 
@@ -69,25 +88,45 @@ class TolerantRisParser(RisParser):
 
     def __init__(self) -> None:
         super().__init__(mapping=_EveryTag(), list_tags=_AllTags(), delimiter_tags_mapping={})
-        self.preamble_lines = 0
-        self.between_lines = 0
+        self.preamble: list[int] = []
+        """Lines of text before the first record (ignored)."""
+        self.between: list[int] = []
+        """Lines of text between records, after an `ER` and before the next `TY` (ignored)."""
+        self.notes: list[tuple[int, str]] = []
+        """(line, what) for lines read in an unusual way, for the report."""
         self.start_lines: list[int] = []
         self.numbered_starts: set[int] = set()
         """Lines of the records that Ovid numbered (`1.` on or before the `TY` line)."""
 
+    @property
+    def preamble_lines(self) -> int:
+        return len(self.preamble)
+
+    @property
+    def between_lines(self) -> int:
+        return len(self.between)
+
     def parse_line(self, line: str) -> tuple[str, str] | tuple[None, str]:
+        line = strip_invisible(line)
         if line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha():
             return line[:2], line[6:].strip()
         m = _LOOSE_TAG_RE.match(line)
         if m:
             return m.group(1), (m.group(2) or "").strip()
-        return None, line.strip()
+        return None, strip_invisible(line.strip())
 
     def parse_records(self, lines: Iterable[str]) -> list[dict[str, Any]]:
         return [raw for _line, raw in self.iter_records(lines)]
 
-    def iter_records(self, lines: Iterable[str]) -> Iterator[tuple[int, dict[str, list[str]]]]:
-        """Yield (line the record starts on, {tag: [values]}) one record at a time."""
+    def iter_records(
+        self, lines: Iterable[str], *, split_boms: bool = False
+    ) -> Iterator[tuple[int, dict[str, list[str]]]]:
+        """Yield (line the record starts on, {tag: [values]}) one record at a time.
+
+        A tag is found after any byte-order marks and zero-width characters at the start
+        of its line. `split_boms`: the text has a byte-order mark after its start (exports
+        pasted together); a line with one before a tag is read as two lines there.
+        """
         record: dict[str, list[str]] | None = None
         start = 0
         last: list[str] | None = None
@@ -95,13 +134,18 @@ class TolerantRisParser(RisParser):
         parse_line = self.parse_line
         tag: str | None
         tags = _TAGS
-        for number, line in enumerate(lines, start=1):
+        pairs: Iterable[tuple[int, str]] = enumerate(lines, start=1)
+        if split_boms:
+            pairs = _split_at_boms(pairs)
+        for number, line in pairs:
             tag = line[:2]
             if tag in tags and line[2:5] == "  -":
                 content = line[6:].strip()
-            elif not line or line.isspace():
-                continue
             else:
+                if line[:1] in INVISIBLE_FIRST:
+                    line = strip_invisible(line)
+                if not line or line.isspace():
+                    continue
                 tag, content = parse_line(line)
                 if tag is None and _OVID_NUMBER_RE.match(line):
                     numbered = True
@@ -121,10 +165,12 @@ class TolerantRisParser(RisParser):
                 continue
             numbered = False  # a number counts only right before a TY line
             if record is None:
-                if self.start_lines:
-                    self.between_lines += 1
-                else:
-                    self.preamble_lines += 1
+                (self.between if self.start_lines else self.preamble).append(number)
+                if _LOOKS_LIKE_START_RE.search(line):
+                    self.notes.append(
+                        (number, f"{line.strip()[:40]!r} looks like a record start but is not "
+                                 "one ('TY  -' must begin the line): not read")
+                    )  # fmt: skip
                 continue
             if tag is None:
                 if last is not None and content:
@@ -134,6 +180,12 @@ class TolerantRisParser(RisParser):
                 yield start, record
                 record = None
                 last = None
+                if content and (m := _TY_IN_VALUE_RE.match(content)):
+                    # `ER  - TY  - JOUR`: the next export was pasted on without a line break
+                    record = {"TY": [(m.group(1) or "").strip()]}
+                    start = number
+                    self.start_lines.append(number)
+                    self.notes.append((number, "a record starts after 'ER' on the same line"))
                 continue
             values = record.get(tag)
             if values is None:
@@ -143,6 +195,28 @@ class TolerantRisParser(RisParser):
                 last = values
         if record is not None:
             yield start, record
+
+
+def _split_at_boms(pairs: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
+    """(number, line) pairs, a line with a byte-order mark before a tag cut in two there."""
+    for number, line in pairs:
+        if ("\ufeff" in line or MOJIBAKE_BOM in line) and _BOM_BEFORE_TAG_RE.search(line, 1):
+            for part in _BOM_BEFORE_TAG_RE.split(line):
+                yield number, part
+        else:
+            yield number, line
+
+
+def _runs(lines: list[int], most: int = 8) -> str:
+    """`3, 7-9, 12` for the line numbers [3, 7, 8, 9, 12] (at most `most` runs)."""
+    runs: list[list[int]] = []
+    for n in lines:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    text = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs[:most])
+    return text + (f" and {len(runs) - most} more" if len(runs) > most else "")
 
 
 def _first(raw: dict[str, list[str]], *tags: str) -> str:
@@ -258,12 +332,17 @@ def to_record(
     return record, warnings
 
 
-def iter_ris(lines: Iterable[str], result: ImportResult) -> Iterator[Record]:
-    """Records of a RIS text, one at a time; skips and warnings go into `result`."""
+def iter_ris(
+    lines: Iterable[str], result: ImportResult, *, split_boms: bool = False
+) -> Iterator[Record]:
+    """Records of a RIS text, one at a time; skips and warnings go into `result`.
+
+    `split_boms`: the text holds a byte-order mark after its start (see `iter_records`).
+    """
     parser = TolerantRisParser()
     path = result.path
     n = 0
-    for line, raw in parser.iter_records(lines):
+    for line, raw in parser.iter_records(lines, split_boms=split_boms):
         n += 1
         if len(raw) == 1 and not any(v for v in raw["TY"]):
             result.skipped.append(Skipped(line, "empty record: a 'TY' line with no fields"))
@@ -274,17 +353,29 @@ def iter_ris(lines: Iterable[str], result: ImportResult) -> Iterator[Record]:
         if warnings:
             result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
         yield record
-    if parser.between_lines:
-        result.warnings.insert(
-            0, f"{path}: ignored {parser.between_lines} line(s) of text between records"
+    notes = [f"{path}:{line}: {what}" for line, what in parser.notes]
+    if parser.between:
+        notes.insert(
+            0,
+            f"{path}:{parser.between[0]}: ignored {len(parser.between)} line(s) of text "
+            f"between records (line {_runs(parser.between)})",
         )
-    if parser.preamble_lines:
-        result.warnings.insert(
-            0, f"{path}: ignored {parser.preamble_lines} line(s) of text before the first record"
+    if parser.preamble:
+        notes.insert(
+            0,
+            f"{path}:{parser.preamble[0]}: ignored {len(parser.preamble)} line(s) of text "
+            f"before the first record (line {_runs(parser.preamble)})",
         )
+    result.warnings[:0] = notes
+
+
+def has_inner_bom(text: str) -> bool:
+    """Whether a byte-order mark stands after the start of `text` (exports pasted together)."""
+    return "\ufeff" in text[1:] or MOJIBAKE_BOM in text
 
 
 def read_ris(text: str, path: str, encoding: str) -> ImportResult:
     result = ImportResult(path=path, format="ris", encoding=encoding)
-    result.records.extend(iter_ris(text.splitlines(), result))
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    result.records.extend(iter_ris(lines, result, split_boms=has_inner_bom(text)))
     return result

@@ -1,13 +1,24 @@
-"""CSV, TSV and Excel exports via pandas (ASReview-style column names)."""
+"""CSV, TSV and Excel exports (ASReview-style column names).
+
+A spreadsheet is streamed row by row, never loaded as a grid: an `.xlsx` with openpyxl in
+read-only mode, up to its last non-empty row and column whatever its declared dimension
+says; a legacy `.xls` with python-calamine (whose grid is at most 65,536 x 256 cells). A
+sheet whose data reaches further than `max_cells` cells (rows x columns, `[import]
+max_cells` in config.toml) is refused with one line before it is read any further.
+"""
 
 from __future__ import annotations
 
 import io
 import math
+import warnings
+import zipfile
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
-from screener.ingest.report import ImportResult, Skipped
+from screener.ingest.report import ImportResult
 from screener.ingest.text import clean, normalise_doi, parse_year, split_list
 from screener.model import Record
 
@@ -65,32 +76,199 @@ def _cell(value: Any) -> str:
     return clean(str(value))
 
 
-def read_table(data: bytes, text: str | None, path: str, fmt: str, encoding: str) -> ImportResult:
-    """Read a CSV/TSV (`text`) or an Excel workbook (`data`)."""
+# -- spreadsheets -------------------------------------------------------------------------
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+Rows = Iterator[tuple[int, dict[int, str]]]
+"""(row or line number, {column index: value}) of each row with a value, empty cells left
+out: a row is never as wide as the sheet."""
+
+
+def _sparse(row: Sequence[Any], offset: int = 0) -> dict[int, str]:
+    """The non-empty cells of a row, by column index (from 0)."""
+    cells = {i + offset: _cell(v) for i, v in enumerate(row) if v is not None and v != ""}
+    return {i: v for i, v in cells.items() if v}
+
+
+def _column_letter(n: int) -> str:
+    letters = ""
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _too_big(path: str, row: int, width: int, max_cells: int) -> ImportFormatError:
+    return ImportFormatError(
+        path,
+        row,
+        f"the sheet's data reaches row {row:,} and column {_column_letter(width)} "
+        f"({row * width:,} cells), more than the {max_cells:,} cells screener reads from a "
+        "spreadsheet: delete what lies beyond the records, save the sheet as CSV, or raise "
+        "[import] max_cells in config.toml",
+    )
+
+
+def _xlsx_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows:
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "no default style" and the like: not the user's
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise ImportFormatError(path, 1, "the workbook has no worksheet")
+        sheet = sheets[0]
+        if len(sheets) > 1:
+            others = ", ".join(repr(s.title) for s in sheets[1:4]) + (
+                ", ..." if len(sheets) > 4 else ""
+            )
+            notes.append(f"{path}: read the first sheet ({sheet.title!r}) only; not read: {others}")
+        # The declared dimension can lie either way: read what the sheet holds, row by row
+        # (rows it leaves out come as empty tuples, never padded to a width).
+        sheet.reset_dimensions()
+        last = width = 0
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > EXCEL_ROWS:
+                raise ImportFormatError(
+                    path, number, f"row {number:,} lies beyond the last row of an Excel sheet "
+                    f"({EXCEL_ROWS:,}): a damaged workbook"
+                )  # fmt: skip
+            cells = _sparse(row) if row else {}
+            if not cells:
+                continue
+            last, width = number, max(width, max(cells) + 1)
+            if last * width > max_cells:
+                raise _too_big(path, last, width, max_cells)
+            yield number, cells
+    finally:
+        workbook.close()
+
+
+def _xls_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows:
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError as exc:  # installed without its dependencies
+        raise ImportFormatError(
+            path, 1, "a legacy Excel file (.xls) needs python-calamine to be read: "
+            "save it as .xlsx or .csv, or `pip install python-calamine`"
+        ) from exc  # fmt: skip
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    names = workbook.sheet_names
+    if not names:
+        raise ImportFormatError(path, 1, "the workbook has no worksheet")
+    if len(names) > 1:
+        others = ", ".join(repr(n) for n in names[1:4]) + (", ..." if len(names) > 4 else "")
+        notes.append(f"{path}: read the first sheet ({names[0]!r}) only; not read: {others}")
+    # An .xls sheet is at most 65,536 x 256 cells; calamine holds the used range in memory.
+    sheet = workbook.get_sheet_by_index(0)
+    top, left = sheet.start or (0, 0)
+    rows, columns = top + sheet.height, left + sheet.width
+    if rows * columns > max_cells:
+        raise _too_big(path, rows, columns, max_cells)
+    for i, row in enumerate(sheet.iter_rows()):
+        cells = _sparse(row, left)
+        if cells:
+            yield top + i + 1, cells
+
+
+def _excel_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> tuple[Rows, str]:
+    """The rows of the first sheet of a workbook, and its kind ('xlsx' or 'xls')."""
+    if data.startswith(_OLE2):
+        return _xls_rows(data, path, max_cells, notes), "xls"
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:80] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ImportFormatError(path, 1, f"a damaged ZIP archive, not a workbook: {exc}") from exc
+    if "xl/workbook.xml" in names:
+        return _xlsx_rows(data, path, max_cells, notes), "xlsx"
+    if b"opendocument.spreadsheet" in mimetype:
+        raise ImportFormatError(
+            path, 1, "an OpenDocument spreadsheet (.ods): save it as .xlsx or .csv"
+        )
+    raise ImportFormatError(path, 1, "a ZIP archive, not an Excel workbook (.xlsx)")
+
+
+def _header(cells: dict[int, str]) -> dict[int, str]:
+    """Column names by index; a second `Title` is `Title.1`, as pandas names it."""
+    names: dict[int, str] = {}
+    seen: set[str] = set()
+    for i, name in sorted(cells.items()):
+        base, k = name, 0
+        while name in seen:
+            k += 1
+            name = f"{base}.{k}"
+        seen.add(name)
+        names[i] = name
+    return names
+
+
+def _csv_rows(text: str, fmt: str) -> Rows:
     import pandas as pd  # imported here: it takes half a second, and only tables need it
 
+    sep = "\t" if fmt == "tsv" else ","
+    frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None)
+    for index, row in enumerate(frame.itertuples(index=False, name=None)):
+        cells = _sparse(row)
+        if cells:
+            yield index + 1, cells
+
+
+def read_table(
+    data: bytes,
+    text: str | None,
+    path: str,
+    fmt: str,
+    encoding: str,
+    *,
+    max_cells: int = DEFAULT_MAX_CELLS,
+) -> ImportResult:
+    """Read a CSV/TSV (`text`) or an Excel workbook (`data`): one record per non-empty row
+    after the header (the first non-empty row)."""
+    notes: list[str] = []
     try:
         if fmt == "excel":
-            frame = pd.read_excel(io.BytesIO(data), dtype=object)
+            rows, encoding = _excel_rows(data, path, max_cells, notes)
         else:
-            sep = "\t" if fmt == "tsv" else ","
-            frame = pd.read_csv(io.StringIO(text or ""), sep=sep, dtype=str, keep_default_na=False)
-    except Exception as exc:  # pandas raises many types; the message says what is wrong
+            rows = _csv_rows(text or "", fmt)
+        result = _records(rows, path, fmt, encoding)
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # the readers raise many types; the message says what is wrong
         line = getattr(exc, "lineno", None) or 1
-        raise ImportFormatError(path, int(line), f"cannot read as {fmt.upper()}: {exc}") from exc
-    columns = [str(c) for c in frame.columns]
+        what = "EXCEL" if fmt == "excel" else fmt.upper()
+        raise ImportFormatError(path, int(line), f"cannot read as {what}: {exc}") from exc
+    result.warnings[:0] = notes
+    return result
+
+
+def _records(rows: Rows, path: str, fmt: str, encoding: str) -> ImportResult:
+    first = next(rows, None)
+    if first is None:
+        raise ImportFormatError(path, 1, "no header row: the table is empty")
+    header_line, header = first
+    names = _header(header)
+    columns = list(names.values())
     cmap = _column_map(columns)
     if "title" not in cmap:
         raise ImportFormatError(
-            path, 1, f"no title column in the header ({', '.join(columns[:8])})"
+            path, header_line, f"no title column in the header ({', '.join(columns[:8])})"
         )
-    result = ImportResult(path=path, format=fmt, encoding=encoding if fmt != "excel" else "xlsx")
-    for index, row in enumerate(frame.itertuples(index=False, name=None)):
-        line = index + 2  # header is line 1
-        values = {col: _cell(v) for col, v in zip(columns, row, strict=True)}
-        if not any(values.values()):
-            result.skipped.append(Skipped(line, "empty row"))
-            continue
+    result = ImportResult(path=path, format=fmt, encoding=encoding)
+    unnamed: list[int] = []
+    for n, (line, row) in enumerate(rows, start=1):
+        values: dict[str, str] = {}
+        for i, value in row.items():
+            name = names.get(i)
+            if name is None:  # a value under no column name: kept, under pandas' name
+                name = f"Unnamed: {i}"
+                if not unnamed or unnamed[-1] != line:
+                    unnamed.append(line)
+            values[name] = value
         get = {field: values.get(col, "") for field, col in cmap.items()}
         year_text = get.get("year", "")
         year = parse_year(year_text)
@@ -115,12 +293,17 @@ def read_table(data: bytes, text: str | None, path: str, fmt: str, encoding: str
             language=get.get("language", ""),
             publication_type=get.get("publication_type", ""),
             url=get.get("url", ""),
-            source_id=get.get("source_id", "") or str(index + 1),
+            source_id=get.get("source_id", "") or str(n),
             database=get.get("database", ""),
             source_file=path,
-            raw={k: v for k, v in values.items() if v != ""},
+            raw=values,
         )
         if not record.title:
             result.warnings.append(f"{path}:{line}: no title")
         result.records.append(record)
+    if unnamed:
+        result.warnings.append(
+            f"{path}:{unnamed[0]}: {len(unnamed)} row(s) have values in columns without a "
+            "name in the header; they are kept as 'Unnamed: N' (N counts columns from 0)"
+        )
     return result

@@ -8,6 +8,28 @@ _DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
 _YEAR_RE = re.compile(r"(?<!\d)(1[6-9]\d\d|20\d\d)(?!\d)")
 _PMID_URL_RE = re.compile(r"ncbi\.nlm\.nih\.gov/(?:pubmed/|pmc/articles/pmid/)?(\d{1,9})\b")
 
+# Invisible characters that end up before a tag when exports are pasted together
+# (`cat a.ris b.ris`): the second file's byte-order mark, and zero-width space,
+# non-joiner, joiner and word joiner copied from web pages. `ï»¿` is a UTF-8 byte-order
+# mark decoded as cp1252 or Latin-1 (a UTF-8 export pasted onto a Windows one).
+INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
+MOJIBAKE_BOM = "\u00ef\u00bb\u00bf"
+LEAD = f"(?:[^\\S\\n]|[{INVISIBLE}]|{MOJIBAKE_BOM})*"
+"""A regular expression for what may stand before a tag: whitespace (not a line break)
+and invisible characters."""
+INVISIBLE_LEAD = f"(?:[{INVISIBLE}]|{MOJIBAKE_BOM})*"
+"""A regular expression for invisible characters alone (no whitespace)."""
+INVISIBLE_FIRST = frozenset(INVISIBLE + MOJIBAKE_BOM[0])
+"""The characters an invisible lead can start with (test `line[:1] in INVISIBLE_FIRST`)."""
+_LEAD_INVISIBLE_RE = re.compile(f"^(?:[{INVISIBLE}]|{MOJIBAKE_BOM})+")
+
+
+def strip_invisible(line: str) -> str:
+    """`line` without the byte-order marks and zero-width characters it starts with."""
+    if line[:1] not in INVISIBLE_FIRST:
+        return line
+    return _LEAD_INVISIBLE_RE.sub("", line, count=1)
+
 
 def decode(data: bytes) -> tuple[str, str]:
     """Decode an export's bytes: BOMs, UTF-8, then cp1252 (Windows exporters), then Latin-1."""
