@@ -299,6 +299,37 @@ def test_tsv_and_excel(tmp_path: Path) -> None:
     assert [(r.title, r.year) for r in result.records] == [("Excel one", 2010), ("Excel two", 2011)]
 
 
+def test_semicolon_csv_as_excel_writes_it_in_europe() -> None:
+    """Excel writes `;` where the comma is the decimal mark; values hold commas and quoted
+    semicolons."""
+    result = read_file(FIXTURES / "table" / "semicolon.csv")
+    assert result.format == "csv"
+    assert [(r.title, r.year) for r in result.records] == [
+        ("Ketamine; a review of reviews", 2020),
+        ("Second, with a comma", 2021),
+    ]
+    assert result.records[0].abstract == "Text, with commas"
+
+
+@pytest.mark.parametrize(
+    ("header", "sep"),
+    [
+        ("Title,Year", ","),
+        ("Title;Year", ";"),
+        ("Title\tYear", "\t"),
+        ("Title|Year", "|"),
+        ("\ufeffTitle;Authors, all;Year", ";"),  # the comma split names no title column
+        ("Notes,Year", None),
+    ],
+)
+def test_the_delimiter_is_sniffed_from_the_header(header: str, sep: str | None) -> None:
+    from screener.ingest.table import sniff_delimiter
+
+    assert sniff_delimiter(header.lstrip("\ufeff") + "\nA;2020\n") == sep
+    data = (header + "\nvalue\n").encode()
+    assert detect(data, header + "\nvalue\n") == {None: "", "\t": "tsv"}.get(sep, "csv")
+
+
 def _workbook(path: Path, rows: dict[int, list[object]], *, columns: dict[int, object] | None = None,
               dimension: str | None = None, sheets: int = 1) -> Path:  # fmt: skip
     """An .xlsx with the given cells (sparse: {row: values from column A}), built as Excel

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 from collections.abc import Iterator
@@ -14,12 +13,11 @@ from screener.errors import ImportFormatError
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
 from screener.ingest.ris import START_RE, iter_ris, read_ris
-from screener.ingest.table import COLUMNS, _norm, read_table
+from screener.ingest.table import read_table, sniff_delimiter
 from screener.ingest.text import INVISIBLE_LEAD, decode
 from screener.model import Record
 
 _MEDLINE_RE = re.compile(rf"^{INVISIBLE_LEAD}PMID- ?\d", re.MULTILINE)
-_TITLE_NAMES = {_norm(n) for n in COLUMNS["title"]}
 
 
 def _first_line_with(text: str, pattern: re.Pattern[str]) -> int:
@@ -39,15 +37,9 @@ def detect(data: bytes, text: str | None) -> str:
         return "ris"
     if med_line:
         return "medline"
-    header = text.lstrip().split("\n", 1)[0]
-    for fmt, sep in (("tsv", "\t"), ("csv", ",")):
-        if sep in header or fmt == "csv":
-            try:
-                names = next(csv.reader([header], delimiter=sep))
-            except csv.Error:
-                continue
-            if any(_norm(n) in _TITLE_NAMES for n in names):
-                return fmt
+    sep = sniff_delimiter(text)
+    if sep is not None:
+        return "tsv" if sep == "\t" else "csv"
     return ""
 
 

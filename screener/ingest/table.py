@@ -9,6 +9,7 @@ max_cells` in config.toml) is refused with one line before it is read any furthe
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import warnings
@@ -52,6 +53,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 def _norm(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+_TITLE_NAMES = {_norm(n) for n in COLUMNS["title"]}
 
 
 def _column_map(columns: list[str]) -> dict[str, str]:
@@ -207,10 +211,32 @@ def _header(cells: dict[int, str]) -> dict[int, str]:
     return names
 
 
+DELIMITERS = ("\t", ";", ",", "|")
+"""What a table's columns may be separated by: tab, semicolon (what Excel writes where the
+comma is the decimal mark), comma, and the pipe some registries use."""
+
+
+def sniff_delimiter(text: str) -> str | None:
+    """The delimiter whose split of the header line (the first non-blank line) names a title
+    column; of several, the one giving the most columns. None when none does."""
+    header = text.lstrip().split("\n", 1)[0]
+    best: tuple[int, str] | None = None
+    for sep in DELIMITERS:
+        if sep not in header and sep != ",":
+            continue
+        try:
+            names = next(csv.reader([header], delimiter=sep))
+        except (csv.Error, StopIteration):
+            continue
+        if any(_norm(n) in _TITLE_NAMES for n in names) and (best is None or len(names) > best[0]):
+            best = (len(names), sep)
+    return best[1] if best else None
+
+
 def _csv_rows(text: str, fmt: str) -> Rows:
     import pandas as pd  # imported here: it takes half a second, and only tables need it
 
-    sep = "\t" if fmt == "tsv" else ","
+    sep = sniff_delimiter(text) or ("\t" if fmt == "tsv" else ",")
     frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None)
     for index, row in enumerate(frame.itertuples(index=False, name=None)):
         cells = _sparse(row)
