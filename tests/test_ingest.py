@@ -432,6 +432,25 @@ def test_legacy_xls_is_read() -> None:
         read_file(FIXTURES / "table" / "records.xls", max_cells=10)
 
 
+def test_a_damaged_xls_is_refused_in_one_line_and_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The .xls reader panics (a Rust panic, a BaseException) on some truncated files: every
+    truncation is read or refused as damaged, and nothing reaches the terminal's stderr."""
+    data = (FIXTURES / "table" / "records.xls").read_bytes()
+    refused = 0
+    for cut in range(512, len(data), 97):
+        path = tmp_path / "cut.xls"
+        path.write_bytes(data[:cut])
+        try:
+            read_file(path)
+        except ImportFormatError as exc:
+            refused += 1
+            assert "\n" not in str(exc) and "cut.xls:1:" in str(exc)
+    assert refused > 0
+    assert capfd.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     ("members", "what"),
     [

@@ -9,9 +9,11 @@ max_cells` in config.toml) is refused with one line before it is read any furthe
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
+import os
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -159,23 +161,58 @@ def _xls_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows:
             path, 1, "a legacy Excel file (.xls) needs python-calamine to be read: "
             "save it as .xlsx or .csv, or `pip install python-calamine`"
         ) from exc  # fmt: skip
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
+        with _rust_panics_quiet():
+            rows = _xls_read(CalamineWorkbook, data, path, max_cells, notes)
+    except (KeyboardInterrupt, SystemExit, ImportFormatError):
+        raise
+    except BaseException as exc:  # calamine panics (a BaseException) on some damaged files
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ImportFormatError(path, 1, f"a damaged legacy Excel file (.xls): {first}") from exc
+    yield from rows
+
+
+@contextlib.contextmanager
+def _rust_panics_quiet() -> Iterator[None]:
+    """Keep a Rust panic's message and backtrace (written straight to file descriptor 2) off
+    the user's terminal: the panic is caught and reported in one line instead."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to protect
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _xls_read(
+    reader: Any, data: bytes, path: str, max_cells: int, notes: list[str]
+) -> list[tuple[int, dict[int, str]]]:
+    """The non-empty rows of the first sheet of an .xls (at most 65,536 x 256 cells, which
+    calamine holds in memory anyway)."""
+    workbook = reader.from_filelike(io.BytesIO(data))
     names = workbook.sheet_names
     if not names:
         raise ImportFormatError(path, 1, "the workbook has no worksheet")
     if len(names) > 1:
         others = ", ".join(repr(n) for n in names[1:4]) + (", ..." if len(names) > 4 else "")
         notes.append(f"{path}: read the first sheet ({names[0]!r}) only; not read: {others}")
-    # An .xls sheet is at most 65,536 x 256 cells; calamine holds the used range in memory.
     sheet = workbook.get_sheet_by_index(0)
     top, left = sheet.start or (0, 0)
     rows, columns = top + sheet.height, left + sheet.width
     if rows * columns > max_cells:
         raise _too_big(path, rows, columns, max_cells)
+    found = []
     for i, row in enumerate(sheet.iter_rows()):
         cells = _sparse(row, left)
         if cells:
-            yield top + i + 1, cells
+            found.append((top + i + 1, cells))
+    return found
 
 
 def _excel_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> tuple[Rows, str]:
