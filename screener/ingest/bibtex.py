@@ -54,7 +54,7 @@ PUBLICATION_TYPES = {
 }
 # Fields whose value is not LaTeX text: only the escapes of special characters are undone.
 _VERBATIM = frozenset({"url", "doi", "file", "eprint", "pmid", "pmcid", "isbn", "issn"})
-_VERBATIM_ESCAPE_RE = re.compile(r"\\([_%&#$~{}])")
+_VERBATIM_ESCAPE_RE = re.compile(r"\\([_%&#$~{}\\])|[{}]")  # escapes undone, braces dropped
 _PERCENT_RE = re.compile(r"(?<!\\)%")  # a `%` in a value is text, never a LaTeX comment
 _NOTE_PMID_RE = re.compile(r"\bPMID:\s*(\d{1,9})\b")  # Zotero writes `PMID: 123` in the note
 _LATEX_RE = re.compile(r"[\\{}~$%`]|--|''|[!?]`")  # what decoding would change
@@ -68,11 +68,26 @@ logging.getLogger("bibtexparser.splitter").setLevel(logging.ERROR)
 def decode_latex(value: str, *, verbatim: bool = False) -> str:
     """LaTeX to text (`{\\"o}` → `ö`, `\\&` → `&`, `--` → `–`); `verbatim`: escapes only."""
     if verbatim:
-        return _VERBATIM_ESCAPE_RE.sub(r"\1", value).replace("{", "").replace("}", "")
+        return _VERBATIM_ESCAPE_RE.sub(lambda m: m.group(1) or "", value)
     if not _LATEX_RE.search(value):
         return value
     text, error = _DECODER._transform_python_value_string(_PERCENT_RE.sub(r"\\%", value))
     return value if error else text
+
+
+def _names(value: str) -> list[str]:
+    """The names of an `author` field (an ` and ` within braces stays).
+
+    Backslashes are hidden from bibtexparser's splitter: it counts `\\{` as a brace and
+    drops a backslash that starts a name.
+    """
+    if not value.strip():
+        return []
+    if any(c in value for c in "\x01\x02\x03"):  # the stand-ins are taken: split as it is
+        return [n for n in split_multiple_persons_names(value) if n.strip()]
+    hidden = value.replace("\\{", "\x01").replace("\\}", "\x02").replace("\\", "\x03")
+    back = {1: "\\{", 2: "\\}", 3: "\\"}
+    return [n.translate(back) for n in split_multiple_persons_names(hidden) if n.strip()]
 
 
 def _first(fields: dict[str, str], *keys: str) -> str:
@@ -93,11 +108,7 @@ def to_record(
         for k, v in values.items()
         if k != "author"
     }
-    authors = [
-        clean(decode_latex(name))
-        for name in split_multiple_persons_names(values.get("author", ""))
-        if name.strip()
-    ]
+    authors = [clean(decode_latex(name)) for name in _names(values.get("author", ""))]
     year_text = _first(text, "year", "date")
     year = parse_year(year_text)
     if year is None and year_text:
@@ -152,18 +163,19 @@ def _string_values(library: bibtexparser.Library) -> dict[str, str]:
 
 
 def _fields(
-    raw: list[tuple[str, str]], strings: dict[str, str], warnings: list[str]
+    raw: list[tuple[str, str]], strings: dict[str, str], warnings: list[str], *, cut: bool = False
 ) -> dict[str, str]:
     """Field name (lower case) → expanded value; the first of repeated fields wins.
 
     Text after a value that belongs to no field (a missing comma or `=`) is a warning.
+    `cut`: values may be cut short (a broken entry); a lone opening delimiter is dropped.
     """
     out: dict[str, str] = {}
     for key, value in raw:
         name = key.strip().lower()
         if name and name not in out:
             text, rest = expand(value, strings)
-            out[name] = _unbroken(text)
+            out[name] = _unbroken(text) if cut else text
             if rest:
                 warnings.append(f"field {name!r}: {clean(rest)[:60]!r} after its value not read")
     return out
@@ -226,6 +238,9 @@ def read_bibtex(text: str, path: str, encoding: str) -> ImportResult:
         problems = [problem] if problem else []
         fields = [(f.key, str(f.value)) for f in entry.fields]
         values = _fields(fields, strings, problems)
+        if not any(v.strip() for v in values.values()):
+            result.skipped.append(Skipped(line, f"empty entry {entry.key!r}: no fields"))
+            continue
         record, warnings = to_record(entry.entry_type, entry.key, values, path)
         _add(result, line, record, problems + warnings)
     return result
@@ -249,7 +264,7 @@ def _recover(
 ) -> None:
     """An entry bibtexparser could not parse: import what a lenient reading finds."""
     entry_type, key, raw_fields = lenient_entry(chunk)
-    values = _fields(list(raw_fields.items()), strings, [])
+    values = _fields(list(raw_fields.items()), strings, [], cut=True)
     if not any(v.strip() for v in values.values()):
         result.skipped.append(
             Skipped(line, f"empty entry: malformed, no field could be read ({problem})")
@@ -270,18 +285,3 @@ def _unbroken(value: str) -> str:
     if value.startswith('"') and value.count('"') % 2:
         return value[1:]
     return value
-
-
-def detect_bibtex(text: str) -> bool:
-    """Whether the first content (blank lines and `%` comments aside) starts a BibTeX block."""
-    for raw_line in text.split("\n", 200)[:200]:
-        line = raw_line.strip().lstrip("\ufeff\u200b")
-        if not line or line.startswith("%"):
-            continue
-        return bool(re.match(r"@\w+\s*[{(]", line))
-    return False
-
-
-def looks_like_bibtex(text: str) -> bool:
-    """Whether `text` holds an entry with a field (`@article{key, title = ...`) anywhere."""
-    return re.search(r"(?m)^\s*@\w+\s*[{(][^,=\n]*,\s*\w+\s*=", text) is not None

@@ -1,5 +1,5 @@
-"""BibTeX field values: macros and `#` concatenation expanded, and a lenient reading of an
-entry that a strict parser gave up on."""
+"""BibTeX field values: macros and `#` concatenation expanded, a lenient reading of an
+entry that a strict parser gave up on, and whether a text is BibTeX at all."""
 
 from __future__ import annotations
 
@@ -157,3 +157,18 @@ def lenient_entry(chunk: str) -> tuple[str, str, dict[str, str]]:
             fields[name] = value
         pos = max(end, start + 1)
     return entry_type, key, fields
+
+
+def detect_bibtex(text: str) -> bool:
+    """Whether the first content (blank lines and `%` comments aside) starts a BibTeX block."""
+    for raw_line in text.split("\n", 200)[:200]:
+        line = raw_line.strip().lstrip("\ufeff\u200b")
+        if not line or line.startswith("%"):
+            continue
+        return bool(re.match(r"@\w+\s*[{(]", line))
+    return False
+
+
+def looks_like_bibtex(text: str) -> bool:
+    """Whether `text` holds an entry with a field (`@article{key, title = ...`) anywhere."""
+    return re.search(r"(?m)^\s*@\w+\s*[{(][^,=\n]*,\s*\w+\s*=", text) is not None

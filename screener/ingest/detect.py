@@ -10,7 +10,8 @@ from typing import TextIO
 
 from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
-from screener.ingest.bibtex import detect_bibtex, looks_like_bibtex, read_bibtex
+from screener.ingest.bibtex import read_bibtex
+from screener.ingest.bibtex_values import detect_bibtex, looks_like_bibtex
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
 from screener.ingest.ris import START_RE, iter_ris, read_ris
