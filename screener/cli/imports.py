@@ -8,18 +8,20 @@ from pathlib import Path
 
 from screener.cli import common as c
 from screener.errors import ImportFormatError, ScreenerError
-from screener.ingest.files import EXPORT_SUFFIXES, NotImported, export_files
+from screener.ingest.files import BIBTEX_SUFFIXES, EXPORT_SUFFIXES, NotImported, export_files
 from screener.model import SourceKind
+
+_SUFFIXES = " ".join(EXPORT_SUFFIXES + BIBTEX_SUFFIXES)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "import",
         parents=[common],
-        help="import database exports (RIS, PubMed MEDLINE/nbib, CSV/TSV/Excel)",
+        help="import database exports (RIS, PubMed MEDLINE/nbib, BibTeX, CSV/TSV/Excel)",
         description="Import exports; the format is detected from the content. Each file is "
         "imported atomically; a file already imported is skipped. A FOLDER imports the "
-        f"export files directly in it ({' '.join(EXPORT_SUFFIXES)}), in name order; its "
+        f"export files directly in it ({_SUFFIXES}), in name order; its "
         "sub-folders are not searched, hidden files are skipped, and other files (a README, "
         "a PDF) are listed as not imported. A folder without export files is an error.",
     )
@@ -92,7 +94,7 @@ def _expand(paths: list[Path]) -> tuple[list[Path], list[NotImported], list[_Ref
             refused.append(_Refused(str(path), 0, error, f"{path}: {error}"))
             continue
         if not found:
-            error = f"no export files in this folder ({' '.join(EXPORT_SUFFIXES)})"
+            error = f"no export files in this folder ({_SUFFIXES})"
             refused.append(_Refused(str(path), 0, error, f"{path}: {error}"))
         files += found
         others += rest

@@ -102,7 +102,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("export", parents=[common], help="export records as RIS or CSV")
     c.add_stage(p, default=None)
     p.add_argument("--status", default="all", help=f"one of: {', '.join(sorted(STATUSES))}")
-    p.add_argument("--format", choices=["ris", "csv"], required=True)
+    p.add_argument("--format", choices=["ris", "csv", "bibtex"], required=True)
     p.add_argument(
         "-o", "--output", required=True, type=Path, help="file to write; - for standard output"
     )

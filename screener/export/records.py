@@ -1,4 +1,4 @@
-"""Export records (all, or those with a given outcome) as CSV or RIS."""
+"""Export records (all, or those with a given outcome) as CSV, RIS or BibTeX."""
 
 from __future__ import annotations
 
@@ -228,6 +228,11 @@ def export_records(
                     entry["notes"] = [*entry.get("notes", []), notes[sr.id]]
                 entries.append(entry)
             rispy.dump(entries, fh, implementation=_PlainRisWriter)
+    elif fmt == "bibtex":
+        from screener.export.bibtex import write_bibtex
+
+        with opened(path) as fh:
+            write_bibtex(fh, records, notes)
     else:
-        raise ScreenerError(f"unknown export format {fmt!r} (use ris or csv)")
+        raise ScreenerError(f"unknown export format {fmt!r} (use ris, csv or bibtex)")
     return len(records)

@@ -10,6 +10,8 @@ from typing import TextIO
 
 from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
+from screener.ingest.bibtex import read_bibtex
+from screener.ingest.bibtex_values import detect_bibtex, looks_like_bibtex
 from screener.ingest.medline import read_medline
 from screener.ingest.report import ImportResult
 from screener.ingest.ris import START_RE, iter_ris, read_ris
@@ -26,17 +28,21 @@ def _first_line_with(text: str, pattern: re.Pattern[str]) -> int:
 
 
 def detect(data: bytes, text: str | None) -> str:
-    """Return 'ris', 'medline', 'csv', 'tsv' or 'excel'; '' when none fits."""
+    """Return 'ris', 'medline', 'bibtex', 'csv', 'tsv' or 'excel'; '' when none fits."""
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "excel"
     if text is None:
         return ""
+    if detect_bibtex(text):
+        return "bibtex"
     ris_line = _first_line_with(text, START_RE)
     med_line = _first_line_with(text, _MEDLINE_RE)
     if ris_line and (not med_line or ris_line < med_line):
         return "ris"
     if med_line:
         return "medline"
+    if looks_like_bibtex(text):
+        return "bibtex"
     sep = sniff_delimiter(text)
     if sep is not None:
         return "tsv" if sep == "\t" else "csv"
@@ -80,6 +86,9 @@ def read_file(path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS) -> Import
     elif fmt == "medline":
         assert text is not None
         result = read_medline(text, name, encoding)
+    elif fmt == "bibtex":
+        assert text is not None
+        result = read_bibtex(text, name, encoding)
     elif fmt in ("csv", "tsv", "excel"):
         result = read_table(data, text, name, fmt, encoding, max_cells=max_cells)
     else:
@@ -87,7 +96,7 @@ def read_file(path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS) -> Import
             name,
             1,
             "not a bibliographic export: no RIS 'TY  -' line, no MEDLINE 'PMID- ' line, "
-            "and no table header with a title column",
+            "no BibTeX '@article{' entry, and no table header with a title column",
         )
     if encoding in ("cp1252", "latin-1"):
         result.warnings.insert(0, f"{name}: not UTF-8; decoded as {encoding}")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 # RIS, PubMed MEDLINE/nbib (PubMed and EndNote write .txt), CSV/TSV and Excel.
 EXPORT_SUFFIXES = (".ris", ".nbib", ".medline", ".txt", ".csv", ".tsv", ".tab", ".xlsx", ".xls")
+BIBTEX_SUFFIXES = (".bib",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ def export_files(folder: Path) -> tuple[list[Path], list[NotImported]]:
             continue
         if path.is_dir():
             others.append(NotImported(path, "a folder (folders are not searched inside)"))
-        elif path.suffix.lower() in EXPORT_SUFFIXES:
+        elif path.suffix.lower() in EXPORT_SUFFIXES + BIBTEX_SUFFIXES:
             exports.append(path)
         else:
             kind = f"{path.suffix} file" if path.suffix else "file without an extension"
