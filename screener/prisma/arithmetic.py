@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from screener.prisma.flow import PrismaFlow
 
 
-
 def arithmetic_problems(flow: PrismaFlow) -> list[str]:
     """Each sum of boxes that does not hold, naming the boxes (empty when all hold)."""
     problems: list[str] = []
