@@ -174,7 +174,7 @@ def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
     b["new_studies"] = Box(
         "new_studies",
         [*_counted(studies, flow.new_studies, "new_studies"),
-         *_counted(reports, flow.new_reports, "new_studies")],
+         *_counted(reports, flow.new_reports, "new_reports")],
     )  # fmt: skip
 
     if flow.has_other:
@@ -207,13 +207,14 @@ def build_boxes(flow: PrismaFlow) -> dict[str, Box]:
         )
         b["previous"] = Box(
             "previous",
-            [*_counted(w.PREVIOUS_STUDIES, flow.previous_studies, None), Paragraph(""),
-             *_counted(w.PREVIOUS_REPORTS, flow.previous_reports, None)],
+            [*_counted(w.PREVIOUS_STUDIES, flow.previous_studies, "previous_studies"),
+             Paragraph(""),
+             *_counted(w.PREVIOUS_REPORTS, flow.previous_reports, "previous_reports")],
         )  # fmt: skip
         b["total"] = Box(
             "total",
-            [*_counted(w.TOTAL_STUDIES, flow.total_studies, None),
-             *_counted(w.TOTAL_REPORTS, flow.total_reports, None)],
+            [*_counted(w.TOTAL_STUDIES, flow.total_studies, "total_studies"),
+             *_counted(w.TOTAL_REPORTS, flow.total_reports, "total_reports")],
         )  # fmt: skip
     for phase in ("Identification", "Screening", "Included"):
         b[phase] = Box(phase, [Paragraph(phase, bold=True)], style="phase", align="center")

@@ -96,6 +96,7 @@ class PrismaFlow:
     previous_reports: int = 0
     previous_search_records: int = 0
     updated: bool = False
+    stated_reports: int | None = None  # reports of new studies, when read from a template CSV
     # Stages whose outcome counts the reader may not see (blinding, see screening/blinding.py):
     # their boxes are zero here and null in `as_json`.
     hidden: frozenset[Stage] = frozenset()
@@ -120,7 +121,7 @@ class PrismaFlow:
     @property
     def new_reports(self) -> int:
         # One report per study: the store does not model several reports of one study.
-        return self.new_studies
+        return self.new_studies if self.stated_reports is None else self.stated_reports
 
     @property
     def total_studies(self) -> int:
@@ -284,8 +285,9 @@ _STATUS_KEYS = frozenset({"provisional", "awaiting_screening", "conflicts", "pro
 
 
 def with_total(counts: dict[str, int] | Counter[str]) -> dict[str, int]:
-    """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed."""
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed, an
+    empty label (a count without its parts, from a template CSV) counts in the total only."""
+    items = sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0]))
     out = {(k if k != TOTAL else f"{k} (label)"): v for k, v in items}
     out[TOTAL] = sum(counts.values())
     return out

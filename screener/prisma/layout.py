@@ -238,3 +238,35 @@ def _try_layout(flow: PrismaFlow, width: float, size: float, banner: str) -> Lay
         box.lines, box.refs = [(phase, True, 0.0)], [None]
     bottom = y - ROW_GAP + MARGIN
     return Layout((right, bottom), size, boxes, rows, title_lines, banner, bottom, banner_lines)
+
+
+Point = tuple[float, float]
+_DOWN = (("dbr_ident", "dbr_screened"), ("dbr_screened", "dbr_sought"),
+         ("dbr_sought", "dbr_assessed"), ("dbr_assessed", "new_studies"), ("new_studies", "total"),
+         ("other_ident", "other_sought"), ("other_sought", "other_assessed"))  # fmt: skip
+_RIGHT = (("dbr_ident", "dbr_removed"), ("dbr_screened", "dbr_excluded_ta"),
+          ("dbr_sought", "dbr_notretrieved"), ("dbr_assessed", "dbr_excluded"),
+          ("other_ident", "other_removed"), ("other_sought", "other_notretrieved"),
+          ("other_assessed", "other_excluded"))  # fmt: skip
+
+
+def arrow_paths(layout: Layout) -> list[list[Point]]:
+    """Each arrow as a polyline; its head is at the last point."""
+    b = layout.boxes
+    out: list[list[Point]] = []
+    for a, z in _DOWN:
+        if a in b and z in b:
+            x = b[a].x + b[a].w / 2
+            out.append([(x, b[a].bottom), (x, b[z].top)])
+    for a, z in _RIGHT:
+        if a in b and z in b:
+            out.append([(b[a].x + b[a].w, b[a].y), (b[z].x, b[a].y)])
+    if "other_assessed" in b:  # other methods → new studies: down, then left
+        src, dst = b["other_assessed"], b["new_studies"]
+        x = src.x + src.w / 2
+        out.append([(x, src.bottom), (x, dst.y), (dst.x + dst.w, dst.y)])
+    if "previous" in b and "total" in b:  # previous studies → total: down, then right
+        src, dst = b["previous"], b["total"]
+        x = src.x + src.w / 2
+        out.append([(x, src.bottom), (x, dst.y), (dst.x, dst.y)])
+    return out

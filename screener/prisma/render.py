@@ -15,7 +15,14 @@ from typing import Any
 
 from screener.prisma.boxes import PAD_X, PAD_Y
 from screener.prisma.flow import PrismaFlow
-from screener.prisma.layout import FONT, LINESPACING, MARGIN, Layout, compute_layout
+from screener.prisma.layout import (
+    FONT,
+    LINESPACING,
+    MARGIN,
+    Layout,
+    arrow_paths,
+    compute_layout,
+)
 
 YELLOW = "#ffc000"
 GREY = "#d9d9d9"
@@ -118,37 +125,11 @@ def _arrow(ax: Any, start: tuple[float, float], end: tuple[float, float]) -> Non
 
 
 def _arrows(ax: Any, layout: Layout) -> None:
-    b = layout.boxes
-
-    def down(a: str, z: str) -> None:
-        if a in b and z in b:
-            x = b[a].x + b[a].w / 2
-            _arrow(ax, (x, b[a].bottom), (x, b[z].top))
-
-    def right(a: str, z: str) -> None:
-        if a in b and z in b:
-            _arrow(ax, (b[a].x + b[a].w, b[a].y), (b[z].x, b[a].y))
-
-    for a, z in (("dbr_ident", "dbr_screened"), ("dbr_screened", "dbr_sought"),
-                 ("dbr_sought", "dbr_assessed"), ("dbr_assessed", "new_studies"),
-                 ("new_studies", "total"), ("other_ident", "other_sought"),
-                 ("other_sought", "other_assessed")):  # fmt: skip
-        down(a, z)
-    for a, z in (("dbr_ident", "dbr_removed"), ("dbr_screened", "dbr_excluded_ta"),
-                 ("dbr_sought", "dbr_notretrieved"), ("dbr_assessed", "dbr_excluded"),
-                 ("other_ident", "other_removed"), ("other_sought", "other_notretrieved"),
-                 ("other_assessed", "other_excluded")):  # fmt: skip
-        right(a, z)
-    if "other_assessed" in b:  # other methods → new studies: down, then left
-        src, dst = b["other_assessed"], b["new_studies"]
-        x = src.x + src.w / 2
-        ax.plot([x, x], [src.bottom, dst.y], color="black", lw=LINE_W, zorder=1)
-        _arrow(ax, (x, dst.y), (dst.x + dst.w, dst.y))
-    if "previous" in b and "total" in b:  # previous studies → total: down, then right
-        src, dst = b["previous"], b["total"]
-        x = src.x + src.w / 2
-        ax.plot([x, x], [src.bottom, dst.y], color="black", lw=LINE_W, zorder=1)
-        _arrow(ax, (x, dst.y), (dst.x, dst.y))
+    for points in arrow_paths(layout):
+        if len(points) > 2:
+            xs, ys = zip(*points[:-1], strict=True)
+            ax.plot(xs, ys, color="black", lw=LINE_W, zorder=1)
+        _arrow(ax, points[-2], points[-1])
 
 
 def render(flow: PrismaFlow, path: Path, fmt: str | None = None, *, dpi: int = 150) -> Path:
