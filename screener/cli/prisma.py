@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from screener.cli import common as c
 from screener.errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from screener.prisma.flow import PrismaFlow
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -24,7 +28,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help="print the counts as JSON")
     p.add_argument(
         "-o", "--output", action="append", type=Path, default=[], metavar="FILE",
-        help="write FILE (.json .csv .svg .png .pdf .md); may be given more than once",
+        help="write FILE (.json .csv .svg .png .pdf .md .html); may be given more than once; "
+        ".html also writes the records behind each count to FILE_records/ beside it",
+    )  # fmt: skip
+    p.add_argument(
+        "--from", dest="from_csv", type=Path, metavar="CSV",
+        help="take the counts from a PRISMA2020 template CSV (the R package's PRISMA.csv "
+        "format, as -o flow.csv writes) instead of a review: no config or store needed",
     )  # fmt: skip
     c.add_viewer(p)
     p.set_defaults(func=cmd_prisma)
@@ -39,19 +49,36 @@ def cmd_prisma(args: argparse.Namespace) -> int:
                 f"{path}: cannot write {path.suffix or 'a file without extension'}; "
                 f"use one of {', '.join(OUTPUTS)}"
             )
+    if args.from_csv is not None:
+        from screener.prisma.from_csv import read_flow_csv, warnings
+
+        flow = read_flow_csv(args.from_csv)
+        for problem in warnings(flow):
+            c.error(f"warning: {args.from_csv}: {problem}")
+        return _outputs(args, flow, None)
     project = c.project(args)
     try:
         view = c.view(project, args)
         flow = compute_flow(project, view=view)
+        if args.output and flow.hidden:
+            from screener.screening.blinding import STAGE_NAME, blinded_message
+
+            stage = min(flow.hidden, key=list(STAGE_NAME).index)
+            raise PermissionDenied(blinded_message(view, stage, "writing the PRISMA diagram"))
+        for path in args.output:  # the HTML's record lists are read from the store
+            write_flow(flow, path, project)
     finally:
         project.close()
-    if args.output and flow.hidden:
-        from screener.screening.blinding import STAGE_NAME, blinded_message
+    return _outputs(args, flow, [])
 
-        stage = min(flow.hidden, key=list(STAGE_NAME).index)
-        raise PermissionDenied(blinded_message(view, stage, "writing the PRISMA diagram"))
+
+def _outputs(args: argparse.Namespace, flow: PrismaFlow, written: list[Path] | None) -> int:
+    """Write the outputs (unless `written`), report them, print JSON or the table."""
+    from screener.prisma import write_flow
+
     for path in args.output:
-        write_flow(flow, path)
+        if written is None:
+            write_flow(flow, path)
         if not args.json:
             c.out(f"wrote {path}" + (" (provisional)" if flow.provisional else ""))
     if args.json:
@@ -60,8 +87,8 @@ def cmd_prisma(args: argparse.Namespace) -> int:
     if not args.output:
         from screener.prisma.text import status_line, table_rows
 
-        c.out(f"PRISMA 2020 flow: {flow.title}")
-        c.out(status_line(flow))
+        c.out(f"PRISMA 2020 flow: {flow.title or args.from_csv}")
+        c.out(status_line(flow) if args.from_csv is None else f"counts from {args.from_csv}")
         c.out()
         c.table(table_rows(flow), ["box", "n"])
     return 0

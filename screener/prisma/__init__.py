@@ -2,13 +2,15 @@
 
 `compute_flow(project)` → `PrismaFlow`; `write_flow(flow, path)` picks the output by the
 file's extension: .json, .csv (PRISMA2020 R package template), .svg/.png/.pdf (diagram),
-.md (summary). matplotlib is imported only when a diagram is drawn.
+.md (summary), .html (interactive diagram; with the project, the records behind each
+count are written beside it). matplotlib is imported only when a diagram is drawn.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from screener.errors import ScreenerError
 from screener.prisma.flow import (
@@ -18,7 +20,11 @@ from screener.prisma.flow import (
     compute_flow,
 )
 
-OUTPUTS = (".json", ".csv", ".svg", ".png", ".pdf", ".md")
+OUTPUTS = (".json", ".csv", ".svg", ".png", ".pdf", ".md", ".html")
+
+
+if TYPE_CHECKING:
+    from screener.project import Project
 
 
 class OutputFormatError(ScreenerError):
@@ -26,8 +32,9 @@ class OutputFormatError(ScreenerError):
     exit_code = 2
 
 
-def write_flow(flow: PrismaFlow, path: Path) -> Path:
-    """Write the flow in the format its extension names."""
+def write_flow(flow: PrismaFlow, path: Path, project: Project | None = None) -> Path:
+    """Write the flow in the format its extension names (`project`: for the HTML's record
+    lists; without it the page has no links to records)."""
     ext = path.suffix.lower()
     if ext not in OUTPUTS:
         raise OutputFormatError(
@@ -43,6 +50,10 @@ def write_flow(flow: PrismaFlow, path: Path) -> Path:
             from screener.prisma.template import write_csv
 
             write_csv(flow, path)
+        elif ext == ".html":
+            from screener.prisma.html import write_html
+
+            write_html(flow, path, project)
         elif ext == ".md":
             from screener.prisma.text import to_markdown
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
-from screener.errors import PrismaArithmeticError
 from screener.model import Outcome, SourceKind, Stage
 from screener.project import Project
 from screener.screening.blinding import View
@@ -97,9 +96,13 @@ class PrismaFlow:
     previous_reports: int = 0
     previous_search_records: int = 0
     updated: bool = False
+    stated_reports: int | None = None  # reports of new studies, when read from a template CSV
     # Stages whose outcome counts the reader may not see (blinding, see screening/blinding.py):
     # their boxes are zero here and null in `as_json`.
     hidden: frozenset[Stage] = frozenset()
+    # The record ids behind each count ("dbr.screened", "source.database/PubMed", ...), from
+    # the same pass that counts them (empty for a flow read from a template CSV or blinded).
+    members: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
     # -- derived boxes -------------------------------------------------------------------
 
@@ -118,7 +121,7 @@ class PrismaFlow:
     @property
     def new_reports(self) -> int:
         # One report per study: the store does not model several reports of one study.
-        return self.new_studies
+        return self.new_studies if self.stated_reports is None else self.stated_reports
 
     @property
     def total_studies(self) -> int:
@@ -187,6 +190,7 @@ class PrismaFlow:
                 for name in _OUTCOME_FIELDS[Stage.TITLE_ABSTRACT]:
                     setattr(col, name, 0)
         self.hidden = frozenset(hidden)
+        self.members = {}  # no record lists behind counts the reader may not see
         return self
 
     def shows(self, key: str) -> bool:
@@ -281,8 +285,9 @@ _STATUS_KEYS = frozenset({"provisional", "awaiting_screening", "conflicts", "pro
 
 
 def with_total(counts: dict[str, int] | Counter[str]) -> dict[str, int]:
-    """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed."""
-    items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    """Label → n, sorted by n (then label), plus 'total'; a label 'total' is renamed, an
+    empty label (a count without its parts, from a template CSV) counts in the total only."""
+    items = sorted(((k, v) for k, v in counts.items() if k), key=lambda kv: (-kv[1], kv[0]))
     out = {(k if k != TOTAL else f"{k} (label)"): v for k, v in items}
     out[TOTAL] = sum(counts.values())
     return out
@@ -336,6 +341,11 @@ def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
     config = project.config
     store = project.store
     flow = PrismaFlow(title=config.title)
+    members: dict[str, list[int]] = {}
+
+    def note(key: str, rid: int) -> None:
+        members.setdefault(key, []).append(rid)
+
     batches = store.batches()
     previous_batches = project.previous_batches()
     if config.previous is not None or previous_batches:
@@ -358,19 +368,28 @@ def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
         col_name = column_of(kind)
         if col_name == "previous":
             flow.previous_search_records += 1
+            note("previous.search", rid)
             continue
         col = flow.dbr if col_name == "dbr" else flow.other
         col.identified += 1
+        note(f"{col_name}.identified", rid)
         if col_name == "other":
             other_kind[kind] += 1
+            note(f"source.{kind}", rid)
         elif kind == SourceKind.REGISTER:
-            register[labels.get(batch_id, "Register")] += 1
+            label = labels.get(batch_id, "Register")
+            register[label] += 1
+            note(f"source.register/{label}", rid)
         else:  # a database (or a kind this version does not know: counted as one)
-            database[labels.get(batch_id, "Database")] += 1
+            label = labels.get(batch_id, "Database")
+            database[label] += 1
+            note(f"source.database/{label}", rid)
         if rid in dups:
             col.duplicates += 1
+            note(f"{col_name}.duplicates", rid)
         elif rid in auto:
             col.excluded_automatic += 1
+            note(f"{col_name}.excluded_automatic", rid)
 
     for rid, outcome in ta.items():
         col_name = column_of(kinds.get(rid, SourceKind.DATABASE))
@@ -378,17 +397,22 @@ def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
             continue
         col = flow.dbr if col_name == "dbr" else flow.other
         col.screened += 1
+        note(f"{col_name}.screened", rid)
         if outcome.is_exclude:
             col.excluded += 1
+            note(f"{col_name}.excluded", rid)
         elif outcome is Outcome.PENDING:
             col.ta_awaiting += 1
+            note(f"{col_name}.ta_awaiting", rid)
         elif outcome is Outcome.CONFLICT:
             col.ta_conflicts += 1
+            note(f"{col_name}.ta_conflicts", rid)
 
     for dup, primary in dups.items():
         col_name = column_of(kinds.get(dup, SourceKind.DATABASE))
         if col_name != "previous" and kinds.get(primary) == SourceKind.PREVIOUS:
             (flow.dbr if col_name == "dbr" else flow.other).duplicates_previous += 1
+            note(f"{col_name}.duplicates_previous", dup)
 
     flow.database_specific = dict(database)
     flow.register_specific = dict(register)
@@ -405,23 +429,31 @@ def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
             continue
         col = flow.dbr if col_name == "dbr" else flow.other
         col.sought += 1
+        note(f"{col_name}.sought", rid)
         rs = ft_states.get(rid)
         ft_outcome = ft.get(rid)
         if _not_retrieved(rs, ft_outcome):
             col.not_retrieved += 1
+            note(f"{col_name}.not_retrieved", rid)
             continue
         col.assessed += 1
-        if ft_outcome is None:  # excluded by a rule at full text, not resolved
-            col.excluded_reasons[exclusion_reason(rs, order)] += 1
+        note(f"{col_name}.assessed", rid)
+        # excluded by a rule at full text (no outcome, not resolved), or excluded
+        if ft_outcome is None or ft_outcome.is_exclude:
+            reason = exclusion_reason(rs, order)
+            col.excluded_reasons[reason] += 1
+            note(f"{col_name}.excluded_reasons/{reason}", rid)
         elif ft_outcome.is_include:
             col.included += 1
-        elif ft_outcome.is_exclude:
-            col.excluded_reasons[exclusion_reason(rs, order)] += 1
+            note(f"{col_name}.included", rid)
         elif ft_outcome is Outcome.PENDING:
             col.ft_awaiting += 1
+            note(f"{col_name}.ft_awaiting", rid)
         else:
             col.ft_conflicts += 1
+            note(f"{col_name}.ft_conflicts", rid)
 
+    flow.members = members
     if check:
         check_arithmetic(flow)
     return flow
@@ -444,69 +476,6 @@ def _previous_version(flow: PrismaFlow, project: Project, batches: list[Any]) ->
     flow.previous_studies, flow.previous_reports = studies, reports
 
 
-# -- arithmetic ----------------------------------------------------------------------------
+from screener.prisma.arithmetic import arithmetic_problems, check_arithmetic  # noqa: E402
 
-
-def arithmetic_problems(flow: PrismaFlow) -> list[str]:
-    """Each sum of boxes that does not hold, naming the boxes (empty when all hold)."""
-    problems: list[str] = []
-    for name, col, ident in (
-        ("databases and registers", flow.dbr, flow.database_results + flow.register_results),
-        ("other methods", flow.other,
-         flow.website_results + flow.organisation_results + flow.citations_results),
-    ):  # fmt: skip
-        if ident != col.identified:
-            problems.append(
-                f"{name}: records identified per source add up to {ident}, "
-                f"but {col.identified} records were identified"
-            )
-        removed = col.identified - col.duplicates - col.excluded_automatic - col.excluded_other
-        if removed != col.screened:
-            problems.append(
-                f"{name}: records identified ({col.identified}) − duplicate records "
-                f"({col.duplicates}) − marked ineligible by automation tools "
-                f"({col.excluded_automatic}) − removed for other reasons ({col.excluded_other}) "
-                f"= {removed}, but records screened = {col.screened}"
-            )
-        passed = col.screened - col.excluded - col.ta_awaiting - col.ta_conflicts
-        if passed != col.sought:
-            pending = (
-                f" − awaiting screening ({col.ta_awaiting}) − conflicts ({col.ta_conflicts})"
-                if col.ta_awaiting or col.ta_conflicts
-                else ""
-            )
-            problems.append(
-                f"{name}: records screened ({col.screened}) − records excluded ({col.excluded})"
-                f"{pending} = {passed}, but reports sought for retrieval = {col.sought}"
-            )
-        if col.sought - col.not_retrieved != col.assessed:
-            problems.append(
-                f"{name}: reports sought for retrieval ({col.sought}) − reports not retrieved "
-                f"({col.not_retrieved}) = {col.sought - col.not_retrieved}, but reports "
-                f"assessed for eligibility = {col.assessed}"
-            )
-    assessed = flow.dbr.assessed + flow.other.assessed
-    excluded = flow.dbr.ft_excluded + flow.other.ft_excluded
-    pending_ft = flow.awaiting[Stage.FULL_TEXT.value] + flow.conflicts[Stage.FULL_TEXT.value]
-    if assessed - excluded - pending_ft != flow.new_studies:
-        more = f" − awaiting or in conflict ({pending_ft})" if pending_ft else ""
-        problems.append(
-            f"reports assessed for eligibility ({assessed}) − reports excluded ({excluded}){more} "
-            f"= {assessed - excluded - pending_ft}, but new studies included = {flow.new_studies}"
-        )
-    negative = [
-        k
-        for k, v in flow.as_json().items()
-        if isinstance(v, int) and not isinstance(v, bool) and v < 0
-    ]
-    if negative:
-        problems.append(f"negative counts in: {', '.join(negative)}")
-    return problems
-
-
-def check_arithmetic(flow: PrismaFlow) -> None:
-    problems = arithmetic_problems(flow)
-    if problems:
-        raise PrismaArithmeticError(
-            "the PRISMA boxes do not add up (a bug or a damaged store):\n  " + "\n  ".join(problems)
-        )
+__all__ = ["ColumnCounts", "PrismaFlow", "arithmetic_problems", "check_arithmetic", "compute_flow"]

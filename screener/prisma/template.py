@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from screener.export.safe import safe_cell
+from screener.prisma import wording as w
 from screener.prisma.flow import TOTAL, PrismaFlow
 
 COLUMNS = ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
@@ -122,6 +123,15 @@ def reasons_cell(counts: Mapping[str, int]) -> str:
     return "; ".join(f"{_label(k)}, {v}" for k, v in items)
 
 
+def _wording(flow: PrismaFlow, data: str, box: str, boxtext: str) -> str:
+    """The template's words for this kind of review (the package's CSV has the update's)."""
+    if box in ("newstud", "othstud"):
+        return w.identification(flow.updated, other=box == "othstud")
+    if data in ("new_studies", "new_reports"):
+        return w.included(flow.updated)[data == "new_reports"]
+    return boxtext
+
+
 def csv_rows(flow: PrismaFlow) -> list[dict[str, str]]:
     values = flow.as_json()
     rows: list[dict[str, str]] = []
@@ -131,6 +141,7 @@ def csv_rows(flow: PrismaFlow) -> list[dict[str, str]]:
             n = reasons_cell(v) if isinstance(v, dict) else str(v)
         else:
             n = "0"
+        boxtext = _wording(flow, data, box, boxtext)
         if box == "newstud" and flow.provisional:
             boxtext = f"{boxtext} (PROVISIONAL: {flow.provisional_note()})"
         row = [data, node, box, description, boxtext, tooltips, url, n]
