@@ -1,4 +1,4 @@
-"""Export records (all, or those with a given outcome) as CSV or RIS."""
+"""Export records (all, or those with a given outcome) as CSV, RIS or EndNote XML."""
 
 from __future__ import annotations
 
@@ -228,6 +228,11 @@ def export_records(
                     entry["notes"] = [*entry.get("notes", []), notes[sr.id]]
                 entries.append(entry)
             rispy.dump(entries, fh, implementation=_PlainRisWriter)
+    elif fmt == "endnote-xml":
+        from screener.export.endnote_xml import write_endnote_xml
+
+        with opened(path) as fh:
+            write_endnote_xml(records, fh, notes)
     else:
-        raise ScreenerError(f"unknown export format {fmt!r} (use ris or csv)")
+        raise ScreenerError(f"unknown export format {fmt!r} (use ris, csv or endnote-xml)")
     return len(records)
