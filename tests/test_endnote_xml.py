@@ -282,3 +282,23 @@ def test_cli_import_folder_export_and_reimport(tmp_path: Path) -> None:
     bad = _run(["import", "bad.xml"], rev)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "bad.xml:4: malformed XML" in bad.stderr and "nothing of this file" in bad.stderr
+
+
+def test_records_are_read_in_constant_memory() -> None:
+    import tracemalloc
+
+    from screener.ingest.endnote_xml import iter_endnote_xml
+    from screener.ingest.report import ImportResult
+
+    body = "".join(
+        f"<record><rec-number>{i}</rec-number>{_record(f'T {i}')[8:]}" for i in range(20_000)
+    )
+    data = io.BytesIO(_xml(body))
+    result = ImportResult("m.xml", "endnote-xml", "utf-8")
+    tracemalloc.start()
+    try:
+        n = sum(1 for _ in iter_endnote_xml(data, result))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert n == 20_000 and peak < 1_200_000  # records left in the tree: ~1.8 MB more

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TextIO
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from screener.ingest.endnote_xml import REF_TYPES
+from screener.ingest.endnote_fields import REF_TYPES
 from screener.model import Record
 from screener.store.store import StoredRecord
 

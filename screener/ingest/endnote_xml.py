@@ -1,10 +1,12 @@
 """EndNote XML (`<xml><records><record>…`), as EndNote and Mendeley write it.
 
-Parsed with defusedxml's iterparse, one `<record>` at a time, each removed from the tree
-once read, so a library of any size is read in constant memory. No DTD is allowed (so no
-entity is ever declared or expanded, and no external entity fetched). Text is flattened:
-EndNote wraps it in `<style face=…>` runs, possibly several per field; Mendeley does not.
-Malformed XML anywhere refuses the whole file with `path:line: what is wrong`.
+Parsed with defusedxml's expat parser, fed in blocks; each `<record>` is taken out of the
+tree as soon as it ends, so a library of any size is read in constant memory. (The
+element handlers are set on expat directly: defusedxml's iterparse, with its pure-Python
+tree builder and event queue, was several times slower.) No DTD is allowed (so no
+entity is ever declared or expanded, and no external entity fetched). Malformed XML
+anywhere refuses the whole file with `path:line: what is wrong`. The fields of a record
+are read in `endnote_fields`.
 """
 
 from __future__ import annotations
@@ -13,39 +15,17 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 
 from screener.errors import ImportFormatError
+from screener.ingest.endnote_fields import empty_reason, fields, is_empty, to_record
 from screener.ingest.report import ImportResult, Skipped
-from screener.ingest.text import clean, normalise_doi, parse_year, pmid_from_url
 from screener.model import Record
 
 FORMAT = "endnote-xml"
-# Fields EndNote writes for its own bookkeeping: a record with nothing else is empty.
-_BOOKKEEPING = frozenset(
-    {"database", "source-app", "rec-number", "foreign-keys/key", "ref-type", "ref-type@name"}
-)
-# EndNote's reference types by number, for files that give no `name` (Mendeley).
-REF_TYPES = {
-    "5": "Book Section",
-    "6": "Book",
-    "10": "Conference Proceedings",
-    "12": "Web Page",
-    "13": "Generic",
-    "17": "Journal Article",
-    "25": "Patent",
-    "27": "Report",
-    "28": "Edited Book",
-    "32": "Thesis",
-    "34": "Unpublished Work",
-    "43": "Electronic Article",
-    "47": "Conference Paper",
-    "59": "Dataset",
-}
-_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 _POSITION_RE = re.compile(r": line \d+, column (\d+)$")
 # What may stand before the root element: a byte-order mark, the XML declaration,
 # comments, processing instructions, a document type declaration (refused later).
@@ -68,137 +48,49 @@ def looks_like_endnote_xml(text: str) -> bool:
     return root_element(text) == "xml" and "<record" in text
 
 
-class _LineParser(DefusedXMLParser):
-    """defusedxml's parser (DTDs forbidden too) noting the line of each `<record>` start."""
+class _RecordParser(DefusedXMLParser):
+    """defusedxml's parser (DTDs forbidden too) that collects each `<record>` as it ends.
+
+    `done` holds (line of the `<record>` start, element) of the records ended since it
+    was last emptied; each is already detached from its `<records>` parent.
+    """
 
     def __init__(self) -> None:
-        super().__init__(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-        self.record_lines: list[int] = []
+        builder = TreeBuilder()  # ElementTree's C builder
+        super().__init__(
+            target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        self.done: list[tuple[int, Element]] = []
+        expat = self.parser
+        expat.ordered_attributes = False  # attributes as a dict, as TreeBuilder takes them
+        start, end, done = builder.start, builder.end, self.done
+        open_lines: list[int] = []
+        holder: list[Element] = []
 
-    def _start(self, tag: str, attr_list: list[str]) -> Element:
-        if tag == "record":
-            self.record_lines.append(self.parser.CurrentLineNumber)
-        return super()._start(tag, attr_list)
+        def on_start(tag: str, attrs: dict[str, str]) -> None:
+            if tag == "record":
+                open_lines.append(expat.CurrentLineNumber)
+            elem = start(tag, attrs)
+            if tag == "records":
+                holder[:] = [elem]
+
+        def on_end(tag: str) -> None:
+            elem = end(tag)
+            if tag == "record":
+                if holder and len(holder[0]) and holder[0][-1] is elem:
+                    del holder[0][-1]
+                done.append((open_lines.pop(), elem))
+
+        expat.StartElementHandler = on_start
+        expat.EndElementHandler = on_end
 
     @property
     def line(self) -> int:
-        return int(self.parser.CurrentLineNumber)
+        expat = getattr(self, "parser", None)
+        return int(expat.CurrentLineNumber) if expat is not None else 0
 
 
-def _text(elem: Element) -> str:
-    """The element's text with every style run flattened into it."""
-    return "".join(elem.itertext())
-
-
-def _walk(elem: Element, prefix: str, out: dict[str, list[str]]) -> None:
-    for child in elem:
-        tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        key = prefix + tag
-        for name, value in child.attrib.items():
-            out.setdefault(f"{key}@{name}", []).append(value)
-        if any(grand.tag != "style" for grand in child):  # a container: `titles`, `dates`
-            own = (child.text or "").strip()
-            if own:
-                out.setdefault(key, []).append(own)
-            _walk(child, key + "/", out)
-        else:
-            out.setdefault(key, []).append(_text(child))
-
-
-def fields(record: Element) -> dict[str, list[str]]:
-    """A record's fields by path (`titles/title`, `ref-type@name`), values in file order."""
-    out: dict[str, list[str]] = {}
-    _walk(record, "", out)
-    return out
-
-
-def _first(raw: dict[str, list[str]], *keys: str) -> str:
-    for key in keys:
-        for value in raw.get(key, ()):
-            v = clean(value)
-            if v:
-                return v
-    return ""
-
-
-def _all(raw: dict[str, list[str]], key: str) -> list[str]:
-    return [v for v in (clean(x) for x in raw.get(key, ())) if v]
-
-
-def _keywords(raw: dict[str, list[str]]) -> list[str]:
-    """One keyword per `<keyword>`; one holding line breaks holds one per line."""
-    out: list[str] = []
-    for value in raw.get("keywords/keyword", ()):
-        out.extend(k for k in (clean(p) for p in _LINE_BREAK_RE.split(value)) if k)
-    return out
-
-
-def is_empty(raw: dict[str, list[str]]) -> bool:
-    """No field but EndNote's bookkeeping (record number, type, library name) has text."""
-    return not any(
-        key not in _BOOKKEEPING and any(v.strip() for v in values) for key, values in raw.items()
-    )
-
-
-def _empty_reason(raw: dict[str, list[str]]) -> str:
-    if not raw:
-        return "empty record: <record> with no fields"
-    names = ", ".join(k for k in raw if "@" not in k)
-    return f"empty record: no bibliographic field, only {names or 'attributes'}"
-
-
-def to_record(raw: dict[str, list[str]], source_file: str) -> tuple[Record, list[str]]:
-    """Normalise one record's fields; return it with its warnings."""
-    warnings: list[str] = []
-    year_text = _first(raw, "dates/year", "dates/pub-dates/date")
-    year = parse_year(year_text)
-    if year is None and year_text:
-        warnings.append(f"unparseable year {year_text!r}")
-    urls = _all(raw, "urls/related-urls/url") + _all(raw, "urls/web-urls/url")
-    doi = normalise_doi(_first(raw, "electronic-resource-num"))
-    for url in urls:
-        doi = doi or normalise_doi(url)
-    accession = _first(raw, "accession-num")
-    db = _first(raw, "remote-database-name")
-    provider = _first(raw, "remote-database-provider")
-    from_nlm = any(s in f"{db} {provider}".lower() for s in ("nlm", "pubmed", "medline"))
-    pmid = ""
-    if accession.isdigit() and (len(accession) <= 8 or (from_nlm and len(accession) <= 9)):
-        pmid = accession
-    for url in urls:
-        pmid = pmid or pmid_from_url(url)
-    title = _first(raw, "titles/title", "titles/short-title")
-    record = Record(
-        title=title,
-        abstract=_first(raw, "abstract"),
-        authors=_all(raw, "contributors/authors/author"),
-        year=year,
-        journal=_first(raw, "titles/secondary-title", "periodical/full-title", "periodical/abbr-1"),
-        volume=_first(raw, "volume"),
-        issue=_first(raw, "number", "issue"),
-        pages=_first(raw, "pages"),
-        doi=doi,
-        pmid=pmid,
-        keywords=_keywords(raw),
-        language=_first(raw, "language"),
-        # "Type of work" as the database gave it (like RIS M3), else EndNote's type name
-        publication_type=_first(raw, "work-type", "ref-type@name")
-        or REF_TYPES.get(_first(raw, "ref-type"), ""),
-        url=urls[0] if urls else "",
-        source_id=_first(raw, "rec-number"),
-        accession=accession,
-        database=db or provider,
-        source_file=source_file,
-        raw=raw,
-    )
-    if not title:
-        warnings.append("no title")
-    return record, warnings
-
-
-def _refusal(path: str, exc: Exception, parser: _LineParser) -> ImportFormatError:
+def _refusal(path: str, exc: Exception, parser: _RecordParser) -> ImportFormatError:
     if isinstance(exc, ParseError):
         line, column = getattr(exc, "position", (parser.line, 0))
         what = _POSITION_RE.sub("", str(exc))
@@ -219,32 +111,31 @@ def iter_endnote_xml(source: IO[bytes], result: ImportResult) -> Iterator[Record
     is in the file; the caller's transaction makes the import all or nothing.
     """
     path = result.path
-    parser = _LineParser()
+    parser = _RecordParser()
     n = 0
-    stack: list[Element] = []
-    try:
-        for event, elem in iterparse(source, events=("start", "end"), parser=parser):
-            if event == "start":
-                stack.append(elem)
-                continue
-            stack.pop()
-            if elem.tag != "record":
-                continue
-            line = parser.record_lines[n]
+    while True:
+        block = source.read(1 << 16)
+        try:
+            if block:
+                parser.feed(block)
+            else:
+                parser.close()
+        except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
+            raise _refusal(path, exc, parser) from exc
+        for line, elem in parser.done:
             n += 1
             raw = fields(elem)
-            if stack:  # drop the record from the tree: constant memory
-                stack[-1].remove(elem)
             elem.clear()
             if is_empty(raw):
-                result.skipped.append(Skipped(line, _empty_reason(raw)))
+                result.skipped.append(Skipped(line, empty_reason(raw)))
                 continue
             record, warnings = to_record(raw, path)
             record.source_id = record.source_id or f"#{n}"
             result.warnings.extend(f"{path}:{line}: {w}" for w in warnings)
             yield record
-    except (ParseError, DefusedXmlException, ValueError, LookupError) as exc:
-        raise _refusal(path, exc, parser) from exc
+        parser.done.clear()
+        if not block:
+            break
     if not n:
         raise ImportFormatError(path, 1, "no records found in this EndNote XML file (no <record>)")
 
