@@ -181,7 +181,7 @@ def check_read(path: Path) -> None:
         except ImportFormatError as exc:
             assert exc.message and exc.line >= 0
             return
-    assert result.format in ("ris", "medline", "csv", "tsv", "excel")
+    assert result.format in ("ris", "medline", "csv", "tsv", "excel", "endnote-xml")
     assert result.records_in_file == len(result.records) + len(result.skipped)
     assert result.records or result.skipped
     for rec in result.records:

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "import",
         parents=[common],
-        help="import database exports (RIS, PubMed MEDLINE/nbib, BibTeX, CSV/TSV/Excel)",
+        help="import database exports (RIS, PubMed MEDLINE/nbib, BibTeX, EndNote XML, CSV/TSV/Excel)",
         description="Import exports; the format is detected from the content. Each file is "
         "imported atomically; a file already imported is skipped. A FOLDER imports the "
         f"export files directly in it ({_SUFFIXES}), in name order; its "

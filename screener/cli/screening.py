@@ -99,10 +99,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_agreement)
 
-    p = sub.add_parser("export", parents=[common], help="export records as RIS or CSV")
+    p = sub.add_parser(
+        "export", parents=[common], help="export records as RIS, CSV, BibTeX or EndNote XML"
+    )
     c.add_stage(p, default=None)
     p.add_argument("--status", default="all", help=f"one of: {', '.join(sorted(STATUSES))}")
-    p.add_argument("--format", choices=["ris", "csv", "bibtex"], required=True)
+    p.add_argument("--format", choices=["ris", "csv", "bibtex", "endnote-xml"], required=True)
     p.add_argument(
         "-o", "--output", required=True, type=Path, help="file to write; - for standard output"
     )

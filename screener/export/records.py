@@ -1,4 +1,4 @@
-"""Export records (all, or those with a given outcome) as CSV, RIS or BibTeX."""
+"""Export records (all, or those with a given outcome) as CSV, RIS, BibTeX or EndNote XML."""
 
 from __future__ import annotations
 
@@ -233,6 +233,11 @@ def export_records(
 
         with opened(path) as fh:
             write_bibtex(fh, records, notes)
+    elif fmt == "endnote-xml":
+        from screener.export.endnote_xml import write_endnote_xml
+
+        with opened(path) as fh:
+            write_endnote_xml(records, fh, notes)
     else:
-        raise ScreenerError(f"unknown export format {fmt!r} (use ris, csv or bibtex)")
+        raise ScreenerError(f"unknown export format {fmt!r} (use ris, csv, bibtex or endnote-xml)")
     return len(records)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from typing import TextIO
 
 from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
+from screener.ingest import endnote_xml as enx
 from screener.ingest.bibtex import read_bibtex
 from screener.ingest.bibtex_values import detect_bibtex, looks_like_bibtex
 from screener.ingest.medline import read_medline
@@ -28,11 +30,14 @@ def _first_line_with(text: str, pattern: re.Pattern[str]) -> int:
 
 
 def detect(data: bytes, text: str | None) -> str:
-    """Return 'ris', 'medline', 'bibtex', 'csv', 'tsv' or 'excel'; '' when none fits."""
+    """Return 'ris', 'medline', 'bibtex', 'endnote-xml', 'csv', 'tsv' or 'excel'; '' when
+    none fits."""
     if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "excel"
     if text is None:
         return ""
+    if enx.looks_like_endnote_xml(text):
+        return enx.FORMAT
     if detect_bibtex(text):
         return "bibtex"
     ris_line = _first_line_with(text, START_RE)
@@ -91,6 +96,11 @@ def read_file(path: str | Path, *, max_cells: int = DEFAULT_MAX_CELLS) -> Import
         result = read_bibtex(text, name, encoding)
     elif fmt in ("csv", "tsv", "excel"):
         result = read_table(data, text, name, fmt, encoding, max_cells=max_cells)
+    elif fmt == enx.FORMAT:  # parsed from the bytes: the XML declares its encoding
+        encoding = enx.xml_encoding(data)
+        result = enx.read_endnote_xml(io.BytesIO(data), name, encoding)
+    elif text is not None and (root := enx.root_element(text)):
+        raise enx.not_endnote(name, root)
     else:
         raise ImportFormatError(
             name,
@@ -157,7 +167,11 @@ def stream_file(
     head_text = None
     if b"\x00" not in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head_text = decode(head)[0].replace("\r\n", "\n")
-    if head_text is None or detect(head, head_text) != "ris" or p.stat().st_size <= _HEAD:
+    fmt = detect(head, head_text) if head_text is not None else ""
+    if fmt == enx.FORMAT:
+        result, xml_records = enx.stream_endnote_xml(p)
+        return result, _counting(xml_records, result)
+    if fmt != "ris" or p.stat().st_size <= _HEAD:
         result = read_file(p, max_cells=max_cells)
         loaded, result.records = result.records, []
         return result, _counting(iter(loaded), result)

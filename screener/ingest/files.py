@@ -10,8 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-# RIS, PubMed MEDLINE/nbib (PubMed and EndNote write .txt), CSV/TSV and Excel.
-EXPORT_SUFFIXES = (".ris", ".nbib", ".medline", ".txt", ".csv", ".tsv", ".tab", ".xlsx", ".xls")
+# RIS, PubMed MEDLINE/nbib (PubMed and EndNote write .txt), CSV/TSV, Excel, EndNote XML;
+# BibTeX.
+EXPORT_SUFFIXES = (
+    ".ris",
+    ".nbib",
+    ".medline",
+    ".txt",
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".xlsx",
+    ".xls",
+    ".xml",
+)
 BIBTEX_SUFFIXES = (".bib",)
 
 
