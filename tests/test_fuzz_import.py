@@ -181,7 +181,7 @@ def check_read(path: Path) -> None:
         except ImportFormatError as exc:
             assert exc.message and exc.line >= 0
             return
-    assert result.format in ("ris", "medline", "csv", "tsv", "excel", "endnote-xml")
+    assert result.format in ("ris", "medline", "bibtex", "csv", "tsv", "excel", "endnote-xml")
     assert result.records_in_file == len(result.records) + len(result.skipped)
     assert result.records or result.skipped
     for rec in result.records:
@@ -190,7 +190,7 @@ def check_read(path: Path) -> None:
 
 
 @FUZZ
-@given(data=files, suffix=st.sampled_from([".ris", ".txt", ".nbib", ".csv", ".tsv", ""]))
+@given(data=files, suffix=st.sampled_from([".ris", ".txt", ".nbib", ".csv", ".tsv", ".bib", ".xml", ""]))
 def test_read_file_reads_or_refuses(data: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{suffix}"
