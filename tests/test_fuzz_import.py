@@ -190,7 +190,10 @@ def check_read(path: Path) -> None:
 
 
 @FUZZ
-@given(data=files, suffix=st.sampled_from([".ris", ".txt", ".nbib", ".csv", ".tsv", ".bib", ".xml", ""]))
+@given(
+    data=files,
+    suffix=st.sampled_from([".ris", ".txt", ".nbib", ".csv", ".tsv", ".bib", ".xml", ""]),
+)
 def test_read_file_reads_or_refuses(data: bytes, suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"export{suffix}"
