@@ -252,3 +252,19 @@ def test_cli_import_and_export_bibtex(tmp_path: Path) -> None:
     back = read_file(rev / "out.bib")
     assert len(back.records) == 8 and not back.skipped
     assert "Screening tools & their Bias: a review" in {r.title for r in back.records}
+
+
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        ("@article{a1, title={One}} @article{a2, title={Two}} @article{a3, title={Three}}\n",
+         ["One", "Two", "Three"]),
+        ("@article{x1,title={Alpha}}@article{x2,title={Beta}}\n@article{x3,\n title={Gamma}}\n",
+         ["Alpha", "Beta", "Gamma"]),
+    ],
+)  # fmt: skip
+def test_entries_sharing_a_line_are_each_read(text: str, titles: list[str]) -> None:
+    """Entries written on one line (a minified file, a paste) are all records, none lost."""
+    result = read_bibtex(text, "one.bib", "utf-8")
+    assert [r.title for r in result.records] == titles
+    assert result.records_in_file == len(titles) and not result.skipped

@@ -346,8 +346,8 @@ def test_every_output_from_the_cli(finished: Project, tmp_path: Path, capsys) ->
 
     png = matplotlib.image.imread(str(out / "flow.png"))
     height, width = png.shape[:2]
-    # Other methods are present: A4 landscape's width at 150 dpi, the height of the diagram.
-    assert abs(width - 11.69 * 150) <= 1 and height <= 8.27 * 150 + 1
+    # Other methods are present: A4 landscape's width at 300 dpi, the height of the diagram.
+    assert abs(width - 11.69 * 300) <= 1 and height <= 8.27 * 300 + 1
     assert png[..., :3].min() < 0.2  # something dark was drawn
     assert (out / "flow.pdf").read_bytes()[:5] == b"%PDF-"
     assert "| Records screened | 13 |" in (out / "flow.md").read_text(encoding="utf-8")

@@ -145,14 +145,14 @@ def test_page_is_sized_to_the_diagram(tmp_path: Path) -> None:
     flow = basic_flow()
     layout = compute_layout(flow)
     png = matplotlib.image.imread(str(write_flow(flow, tmp_path / "p.png")))
-    assert png.shape[0] == pytest.approx(layout.page[1] * 150, abs=1)
-    assert png.shape[1] == pytest.approx(layout.page[0] * 150, abs=1)
+    assert png.shape[0] == pytest.approx(layout.page[1] * 300, abs=1)
+    assert png.shape[1] == pytest.approx(layout.page[0] * 300, abs=1)
     assert layout.page[1] < 0.7 * 11.69 and layout.page[0] <= 8.27
     dark = (png[..., :3] < 0.95).any(axis=2)  # anything drawn, the blue phase bars too
     rows, cols = dark.any(axis=1).nonzero()[0], dark.any(axis=0).nonzero()[0]
-    # the last drawn pixel is within the margin (0.25 in = 37.5 px) of each edge
-    assert png.shape[0] - rows[-1] <= 40 and png.shape[1] - cols[-1] <= 40
-    assert rows[0] <= 40 and cols[0] <= 40
+    # the last drawn pixel is within the margin (0.25 in = 75 px at 300 dpi) of each edge
+    assert png.shape[0] - rows[-1] <= 80 and png.shape[1] - cols[-1] <= 80
+    assert rows[0] <= 80 and cols[0] <= 80
 
 
 def test_layout_fits_a4_with_readable_text() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from typing import Any
 
 from screener.config import config_path
 from screener.errors import ScreenerError
+from screener.export.safe import UNSAFE_RE, literal
 from screener.model import Stage
 from screener.project import Project
 from screener.screening.blinding import View, view_of
@@ -22,28 +22,6 @@ class UsageError(ScreenerError):
     exit_code = 2
 
 
-# Every character a terminal may act on or reorder: the controls (C0 but tab and newline,
-# DEL, C1), the format characters (bidi overrides and isolates, zero-width marks, ...) and the
-# line and paragraph separators: Unicode categories Cc, Cf, Zl and Zp, the soft hyphen aside
-# (tests/test_cli.py checks this class against `unicodedata`).
-UNSAFE = (
-    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2"
-    "\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
-    "\\U000110bd\\U000110cd\\U00013430-\\U00013438\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a"
-    "\\U000e0001\\U000e0020-\\U000e007f"
-)
-_CONTROL = re.compile(f"[{UNSAFE}]")
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
 def _json_escape(ch: str) -> str:
     """JSON's own escape (surrogate pairs beyond the basic plane)."""
     code = ord(ch)
@@ -51,12 +29,6 @@ def _json_escape(ch: str) -> str:
         return f"\\u{code:04x}"
     code -= 0x10000
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
-def literal(text: str) -> str:
-    """Make an untrusted string safe for a terminal: control, bidi and format characters
-    escaped (`\\x9b`, `\\u202e`)."""
-    return _CONTROL.sub(lambda m: _escape(m.group(0)), text)
 
 
 def out(text: str = "") -> None:
@@ -79,7 +51,7 @@ def error(message: str) -> None:
 def json_text(data: Any) -> str:
     """JSON for a terminal: readable non-ASCII text, but every control, bidi and format
     character escaped as JSON (`\\u009b`, `\\u202e`), as the text outputs escape them."""
-    return _CONTROL.sub(lambda m: _json_escape(m.group(0)), json.dumps(data, indent=2,
+    return UNSAFE_RE.sub(lambda m: _json_escape(m.group(0)), json.dumps(data, indent=2,
                                                                        ensure_ascii=False))  # fmt: skip
 
 

@@ -103,7 +103,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "export", parents=[common], help="export records as RIS, CSV, BibTeX or EndNote XML"
     )
     c.add_stage(p, default=None)
-    p.add_argument("--status", default="all", help=f"one of: {', '.join(sorted(STATUSES))}")
+    p.add_argument("--status", default="all", choices=sorted(STATUSES), metavar="STATUS",
+                   help=f"one of: {', '.join(sorted(STATUSES))}")  # fmt: skip
     p.add_argument("--format", choices=["ris", "csv", "bibtex", "endnote-xml"], required=True)
     p.add_argument(
         "-o", "--output", required=True, type=Path, help="file to write; - for standard output"

@@ -1,7 +1,9 @@
-"""Neutralise spreadsheet formulas in exported cells (CSV injection)."""
+"""Untrusted text made harmless where it lands: spreadsheet formulas in exported cells (CSV
+injection), and the characters a terminal would act on."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -19,3 +21,31 @@ def safe_cell(value: Any) -> Any:
             return value
         return "'" + value
     return value
+
+
+# Every character a terminal may act on or reorder: the controls (C0 but tab and newline,
+# DEL, C1), the format characters (bidi overrides and isolates, zero-width marks, ...) and the
+# line and paragraph separators: Unicode categories Cc, Cf, Zl and Zp, the soft hyphen aside
+# (tests/test_cli.py checks this class against `unicodedata`).
+UNSAFE = (
+    "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2"
+    "\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
+    "\\U000110bd\\U000110cd\\U00013430-\\U00013438\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a"
+    "\\U000e0001\\U000e0020-\\U000e007f"
+)
+UNSAFE_RE = re.compile(f"[{UNSAFE}]")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def literal(text: str) -> str:
+    """Make an untrusted string safe for a terminal: control, bidi and format characters
+    escaped (`\\x9b`, `\\u202e`)."""
+    return UNSAFE_RE.sub(lambda m: _escape(m.group(0)), text)

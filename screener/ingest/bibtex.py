@@ -211,45 +211,51 @@ def read_bibtex(text: str, path: str, encoding: str) -> ImportResult:
         if kind.lower() not in NOT_ENTRIES:
             end = starts[i + 1][1] if i + 1 < len(starts) else len(text)
             chunk_at[line] = text[at:end]
-    found: dict[int, tuple[Entry | None, str]] = {}  # line → (entry or None, problem)
+    # line → the blocks starting on it, in order (entry or None, problem, raw text): several
+    # entries may share a line.
+    found: dict[int, list[tuple[Entry | None, str, str]]] = {}
     first_line: dict[str, int] = {}
     for block in library.blocks:
         line = (block.start_line or 0) + 1
+        here = found.setdefault(line, [])
         if isinstance(block, Entry):
-            found[line] = (block, "")
+            here.append((block, "", ""))
             first_line.setdefault(block.key, line)
         elif isinstance(block, DuplicateBlockKeyBlock):
             dup = block.ignore_error_block
             if isinstance(dup, Entry):
                 was = first_line.get(dup.key)
                 where = f" (first at line {was})" if was else ""
-                found[line] = (dup, f"citation key {dup.key!r} used again{where}: imported too")
+                here.append((dup, f"citation key {dup.key!r} used again{where}: imported too", ""))
         elif isinstance(block, DuplicateFieldKeyBlock):
             entry = block.ignore_error_block
             if isinstance(entry, Entry):
                 first_line.setdefault(entry.key, line)
                 repeated = ", ".join(sorted(block.duplicate_keys))
-                found[line] = (entry, f"field(s) {repeated} repeated: the first kept")
+                here.append((entry, f"field(s) {repeated} repeated: the first kept", ""))
         elif isinstance(block, ParsingFailedBlock):
             raw = (block.raw or "").lstrip()
             kind = raw[1:].split("{", 1)[0].split("(", 1)[0].strip().lower()
             if kind in NOT_ENTRIES:
                 result.warnings.append(f"{path}:{line}: a malformed @{kind} block: ignored")
             elif raw.startswith("@"):
-                found[line] = (None, _reason(block.error))
+                here.append((None, _reason(block.error), raw))
+    found = {line: items for line, items in found.items() if items}  # @string etc. left out
     for line in sorted(set(found) | set(chunk_at)):
-        entry, problem = found.get(line, (None, "not read as an entry"))
-        if entry is None:
-            _recover(result, line, chunk_at.get(line, ""), problem, strings)
-            continue
-        problems = [problem] if problem else []
-        fields = [(f.key, str(f.value)) for f in entry.fields]
-        values = _fields(fields, strings, problems)
-        if not any(v.strip() for v in values.values()):
-            result.skipped.append(Skipped(line, f"empty entry {entry.key!r}: no fields"))
-            continue
-        record, warnings = to_record(entry.entry_type, entry.key, values, path)
-        _add(result, line, record, problems + warnings)
+        items = found.get(line) or [(None, "not read as an entry", "")]
+        for entry, problem, raw in items:
+            if entry is None:
+                alone = len(items) == 1 and line in chunk_at
+                _recover(result, line, chunk_at[line] if alone else raw, problem, strings)
+                continue
+            problems = [problem] if problem else []
+            fields = [(f.key, str(f.value)) for f in entry.fields]
+            values = _fields(fields, strings, problems)
+            if not any(v.strip() for v in values.values()):
+                result.skipped.append(Skipped(line, f"empty entry {entry.key!r}: no fields"))
+                continue
+            record, warnings = to_record(entry.entry_type, entry.key, values, path)
+            _add(result, line, record, problems + warnings)
     return result
 
 

@@ -159,7 +159,7 @@ def _table(layout: Layout, links: dict[str, str]) -> str:
             m = _N.search(text)
             if not m or ref is None:
                 continue
-            label = _N.sub("", _label(box, i)).strip()
+            label = re.sub(r"\s+([:;,.])", r"\1", _N.sub("", _label(box, i))).strip()
             cell = f'<a href="{_e(links[ref])}">CSV</a>' if ref in links else ""
             key = f' data-key="{REF_KEYS[ref]}"' if ref in REF_KEYS else ""
             rows.append(

@@ -132,7 +132,7 @@ def _arrows(ax: Any, layout: Layout) -> None:
         _arrow(ax, points[-2], points[-1])
 
 
-def render(flow: PrismaFlow, path: Path, fmt: str | None = None, *, dpi: int = 150) -> Path:
+def render(flow: PrismaFlow, path: Path, fmt: str | None = None, *, dpi: int = 300) -> Path:
     """Write the diagram as SVG, PNG or PDF (by `fmt` or the file's extension)."""
     kind = (fmt or path.suffix.lstrip(".")).lower()
     if kind not in FORMATS:
