@@ -95,3 +95,36 @@ def test_any_reviewer_may_export_duplicates_under_blinding(review: Project, tmp_
     for status in ("conflict", "included", "excluded", "agreed_include"):
         with pytest.raises(PermissionDenied):
             export_records(review, out, fmt="csv", stage=None, status=status, viewer="reviewer1")
+
+
+def test_an_export_to_a_missing_folder_is_one_line(review: Project, tmp_path: Path) -> None:
+    from screener.errors import ScreenerError
+
+    target = tmp_path / "no" / "such" / "x.ris"
+    with pytest.raises(ScreenerError, match=r"x\.ris: cannot write: No such file or directory"):
+        export_records(review, target, fmt="ris", stage=None, status="all")
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_standard_output_escapes_what_a_terminal_would_act_on(
+    tty: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o -` to a terminal shows escape sequences and bidi overrides escaped; to a pipe,
+    the exact text (what a program reading it needs)."""
+    import io
+
+    from screener.export.output import opened
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return tty
+
+    stream = Stream()
+    monkeypatch.setattr("sys.stdout", stream)
+    evil = "Title \x1b[31mred\x1b]0;pwned\x07 \u202eevil\r\n"
+    with opened(Path("-")) as fh:
+        fh.write(evil)
+    if tty:
+        assert stream.getvalue() == "Title \\x1b[31mred\\x1b]0;pwned\\x07 \\u202eevil\n"
+    else:
+        assert stream.getvalue() == evil
