@@ -93,7 +93,7 @@ def test_a_blinded_reviewer_sees_no_outcome_and_only_their_own_progress(project:
     data = compute(project, view_of(project, "reviewer2"))
     boxes = {b.label: b.n for _phase, bs in data.flow for b in bs}
     assert boxes["Records screened"] == len(project.outcomes(Stage.TITLE_ABSTRACT))
-    assert boxes["Records excluded"] is None and boxes["New studies included"] is None
+    assert boxes["Records excluded"] is None and boxes["Studies included"] is None
     assert data.conflicts == {Stage.TITLE_ABSTRACT: None, Stage.FULL_TEXT: None}
     assert {p.reviewer for p in data.progress} == {"reviewer2"} and data.others_hidden
 

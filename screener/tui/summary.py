@@ -63,7 +63,7 @@ def _boxes(f: PrismaFlow) -> list[tuple[str, list[Box]]]:
     removed = (("duplicates", total("duplicates")), ("automation tools", total("excluded_automatic")),
                ("other reasons", total("excluded_other")))  # fmt: skip
     new = f.new_studies if f.shows("new_studies") else None
-    included = [Box("New studies included", new)]
+    included = [Box("New studies included" if f.updated else "Studies included", new)]
     if f.updated:
         included.append(Box("Total studies included",
                             f.total_studies if f.shows("total_studies") else None,
