@@ -80,6 +80,20 @@ def cmd_status(args: argparse.Namespace) -> int:
             y = d["yours"]
             c.out(f"{stage}: you decided {y['decided']} ({y['include']} include, "
                   f"{y['exclude']} exclude, {y['maybe']} maybe)")  # fmt: skip
+    rank = data["ranking"]
+    if rank["enabled"]:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(rank["params"].items()))
+        c.out(f"ranking: model {rank['model']!r} ({params})")
+        for stage, y in rank.get("yours", {}).items():
+            line = (f"  {stage}: {y['ranked_decisions']} of your decisions made on the model's "
+                    f"order, {y['rule_ordered_decisions']} on the rules' order (before the model "
+                    "could learn)")  # fmt: skip
+            if y["last_model"]:
+                line += (f"; the last ranked by {y['last_model']!r}, learned from "
+                         f"{y['last_learned_from']} of your decisions")  # fmt: skip
+            c.out(line)
+    else:
+        c.out("ranking: off ([ranking] enabled = false): records in import order and by the rules")
     if blinded:
         c.out(f"blinded at {', '.join(blinded)}: outcome counts are for the senior (--as SENIOR) "
               "until the stage is finished or the senior lifts blinding")  # fmt: skip

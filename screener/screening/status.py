@@ -27,6 +27,7 @@ def review_status(project: Project, view: View) -> dict[str, Any]:
         "duplicates": len(project.primary_of()),
         "auto_excluded": len(project.auto_excluded()),
         "stages": stages,
+        "ranking": _ranking(project, view),
     }
     if view.hidden:
         data["blinded"] = sorted(stage.value for stage in view.hidden)
@@ -66,3 +67,32 @@ def _own_progress(project: Project, view: View, stage: Stage) -> dict[str, int] 
         if view.viewer.name in rs.votes
     )
     return {"decided": sum(by.values()), **{k: by[k] for k in ("include", "exclude", "maybe")}}
+
+
+def _ranking(project: Project, view: View) -> dict[str, Any]:
+    """The configured model and its parameters (from config.toml, the same for everyone) and,
+    for a reviewer, what ranked their own decisions: how many were made on a ranked queue and
+    how many decisions the model had learned from at the last one."""
+    if not project.config.ranking_enabled:
+        return {"enabled": False}
+    from screener.ranking.live import COLD_START, model_description
+
+    out: dict[str, Any] = {"enabled": True, **model_description(project)}
+    if view.viewer is None or view.viewer.is_senior:
+        return out
+    yours: dict[str, Any] = {}
+    for stage in Stage:
+        shown = [
+            e.context["ranking"]
+            for e in project.store.events(stage=stage.value, reviewer=view.viewer.name)
+            if isinstance(e.context.get("ranking"), dict)
+        ]
+        ranked = [r for r in shown if r.get("model") != COLD_START]
+        if shown:
+            last = ranked[-1] if ranked else {}
+            yours[stage.value] = {"ranked_decisions": len(ranked),
+                                  "rule_ordered_decisions": len(shown) - len(ranked),
+                                  "last_model": last.get("model"),
+                                  "last_learned_from": last.get("learned_from")}  # fmt: skip
+    out["yours"] = yours
+    return out

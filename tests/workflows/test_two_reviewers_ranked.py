@@ -75,6 +75,21 @@ def test_two_reviewers_take_turns_with_ranking(tmp_path: Path) -> None:
         picked = [by_id[e.record_id] for e in ranked[:2]]
         assert all(t in RELEVANT for t in picked), picked
 
+        # The status says what ranks, and for reviewer1 how their decisions were ordered; it
+        # tells reviewer2 nothing of reviewer1's.
+        ranking = sh(folder, "status", "--json", "--as", "reviewer1").json()["ranking"]
+        assert ranking["model"] == "screener" and "refine_margin" in ranking["params"]
+        assert ranking["yours"]["title_abstract"] == {
+            "ranked_decisions": 3, "rule_ordered_decisions": 2, "last_model": "screener",
+            "last_learned_from": 4,
+        }  # fmt: skip
+        text = sh(folder, "status", "--as", "reviewer1").out
+        assert "3 of your decisions made on the model's order, 2 on the rules' order" in text
+        r2 = sh(folder, "status", "--json", "--as", "reviewer2").json()["ranking"]
+        assert r2["yours"] == {"title_abstract": {
+            "ranked_decisions": 0, "rule_ordered_decisions": 1, "last_model": None,
+            "last_learned_from": None}}  # fmt: skip
+
         # Tuesday afternoon, reviewer2 again, then the status once more.
         session(project, "reviewer2", ["i", "e", "5"])
         assert len(project.store.events(stage=TA, reviewer="reviewer2")) == 3
