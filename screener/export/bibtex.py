@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import TextIO
 
+from screener.export.types import type_by_words
 from screener.model import Record
 from screener.store.store import StoredRecord
 
@@ -64,11 +65,7 @@ _VERBATIM_RE = re.compile(r"[{}%\\]")
 
 def bibtex_type(publication_type: str) -> str:
     """The BibTeX entry type for a publication type; `article` when nothing else fits."""
-    words = " " + " ".join(re.findall(r"[a-z0-9]+", publication_type.lower())) + " "
-    for names, entry_type in _TYPES:
-        if any(f" {name} " in words or f" {name}s " in words for name in names):
-            return entry_type
-    return "article"
+    return type_by_words(publication_type, _TYPES, "article")
 
 
 def escape_text(value: str) -> str:

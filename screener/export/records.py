@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import rispy
 from screener.errors import ScreenerError
 from screener.export.output import opened
 from screener.export.safe import safe_cell
+from screener.export.types import type_by_words
 from screener.model import Outcome, Stage
 from screener.project import Project
 from screener.screening.blinding import View, view_of
@@ -122,11 +122,7 @@ def ris_type(publication_type: str) -> str:
     value = publication_type.strip()
     if value.upper() in rispy.TYPE_OF_REFERENCE_MAPPING:
         return value.upper()
-    words = " " + " ".join(re.findall(r"[a-z0-9]+", value.lower())) + " "
-    for names, code in _RIS_TYPES:
-        if any(f" {name} " in words or f" {name}s " in words for name in names):
-            return code
-    return "JOUR"
+    return type_by_words(value, _RIS_TYPES, "JOUR")
 
 
 def _one_line(value: str) -> str:
