@@ -16,6 +16,7 @@ next < 50 ms, on 100,000 records.
 
     python benchmarks/bench_tui.py                 # 100,000 records, 200 keys
     python benchmarks/bench_tui.py --records 20000 --keys 100 --dir /tmp/bench-tui
+    python benchmarks/bench_tui.py --records 10000 --ranking   # the model retrains per key
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def generate_ris(path: Path, n: int, seed: int = 5) -> None:
             fh.write("ER  - \n\n")
 
 
-def build(folder: Path, n: int) -> Path:
+def build(folder: Path, n: int, *, ranking: bool = False) -> Path:
     """The review folder (config + store), built once and reused with --dir."""
     from screener.project import Project
 
@@ -137,6 +138,8 @@ def build(folder: Path, n: int) -> Path:
     text = text.replace("[highlight]\ninclude = []\nexclude = []",
                         '[highlight]\ninclude = ["depress*", "randomi?ed", "cognitive behavio?ral"]\n'
                         'exclude = ["mice", "rats", "animal model"]')  # fmt: skip
+    if ranking:  # the live model retrains after every decision
+        text = text.replace("[ranking]\nenabled = false", "[ranking]\nenabled = true")
     text += '\n[[sources]]\nlabel = "Bench"\nfiles = ["search.ris"]\n'
     config.write_text(text, encoding="utf-8")
     t = time.perf_counter()
@@ -205,7 +208,7 @@ async def measure_start(config: Path) -> float:
     return painted - t0
 
 
-async def measure_keys(config: Path, keys: int) -> list[float]:
+async def measure_keys(config: Path, keys: int, *, ranking: bool = False) -> list[float]:
     from textual import events
 
     from screener.project import Project
@@ -213,6 +216,13 @@ async def measure_keys(config: Path, keys: int) -> list[float]:
 
     frames = Frames()
     project = Project.open(config)
+    if ranking and not project.store.events(reviewer="reviewer2"):
+        # An include and an exclude first, so the model ranks (and retrains) from the first key.
+        from screener.screening.decide import decide
+
+        first, second = project.screenable_ids()[:2]
+        decide(project, first, "include", reviewer="reviewer2")
+        decide(project, second, "exclude", reviewer="reviewer2", reason="1")
     before = len(project.store.events(reviewer="reviewer2"))
     app = make_app(project, "reviewer2", screen="screening")
     frames.wrap(app)
@@ -280,6 +290,8 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--starts", type=int, default=3, help="app starts to time (median)")
     parser.add_argument("--dir", type=Path, help="build (or reuse) the review here")
+    parser.add_argument("--ranking", action="store_true",
+                        help="ranking on: the model retrains after every decision")  # fmt: skip
     parser.add_argument("--screenshot", type=Path, help="only save the screening screen as SVG")
     args = parser.parse_args()
     if args.screenshot:
@@ -287,13 +299,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.dir or Path(tmp) / "review"
-        config = build(folder, args.records)
+        config = build(folder, args.records, ranking=args.ranking)
         starts = [asyncio.run(measure_start(config)) for _ in range(args.starts)]
         cold = cold_start(config)
-        lat = asyncio.run(measure_keys(config, args.keys))
+        lat = asyncio.run(measure_keys(config, args.keys, ranking=args.ranking))
     lat_ms = sorted(x * 1000 for x in lat)
     p95 = lat_ms[min(len(lat_ms) - 1, int(0.95 * len(lat_ms)))]
-    print(f"records: {args.records:,}")
+    print(f"records: {args.records:,}; ranking {'on' if args.ranking else 'off'}")
     print(f"start → first record painted: median {statistics.median(starts):.2f} s "
           f"(runs: {', '.join(f'{s:.2f}' for s in starts)}; target < 2 s)")  # fmt: skip
     print(f"cold process start (python imports + open + first record): {cold:.2f} s")

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from screener.model import Decision, Stage
 from screener.project import Project
 from screener.ranking.query import textless_due
@@ -90,6 +92,7 @@ class LiveModel:
         self.features = (
             self.ranker.featurize([records[rid] for rid in self.ids]) if self.ids else None
         )
+        self._id_array = np.asarray(self.ids, dtype=np.int64)
         self._lock = threading.Lock()
 
     def rank(self, decisions: Mapping[int, Decision]) -> LiveRanking:
@@ -98,8 +101,8 @@ class LiveModel:
         known = {rid: d for rid, d in decisions.items() if rid in self.row}
         includes = sum(1 for d in known.values() if d is not Decision.EXCLUDE)
         excludes = len(known) - includes
-        open_rows = [i for i, rid in enumerate(self.ids) if rid not in known]
         if not (includes and excludes) or self.features is None:
+            open_rows = [i for i, rid in enumerate(self.ids) if rid not in known]
             by_prior = sorted(open_rows, key=lambda i: (-self.prior[i], i))
             scored = [(self.ids[i], self.prior[i]) for i in by_prior]
             return LiveRanking(scored, COLD_START, 0, includes, excludes)
@@ -107,13 +110,16 @@ class LiveModel:
         labels = [int(known[self.ids[i]] is not Decision.EXCLUDE) for i in train]
         with self._lock:
             self.ranker.fit(self.features[train], labels)
-            scores = self.ranker.predict_relevance(self.features[open_rows]) if open_rows else []
-        ranked = sorted(zip(open_rows, (float(x) for x in scores), strict=True),
-                        key=lambda pair: -pair[1])  # fmt: skip
+            # Every row is scored (slicing the open rows out costs more than scoring them).
+            scores = np.asarray(self.ranker.predict_relevance(self.features), dtype=float)
+        is_open = np.ones(len(self.ids), dtype=bool)
+        is_open[train] = False
+        rows = np.flatnonzero(is_open)
+        rows = rows[np.argsort(-scores[rows], kind="stable")]  # ties in stage order
         if self._hold_back_textless(train, labels):  # as the simulation does (query.py)
-            empty = self.features.empty
-            ranked = [p for p in ranked if not empty[p[0]]] + [p for p in ranked if empty[p[0]]]
-        order = [(self.ids[i], score) for i, score in ranked]
+            empty = np.asarray(self.features.empty, dtype=bool)[rows]
+            rows = np.concatenate([rows[~empty], rows[empty]])
+        order = list(zip(self._id_array[rows].tolist(), scores[rows].tolist(), strict=True))
         return LiveRanking(order, self.name, len(known), includes, excludes, self.params)
 
     def _hold_back_textless(self, train: list[int], labels: list[int]) -> bool:
