@@ -245,7 +245,7 @@ class ScreeningScreen(BaseScreen):
             self._since_rank += 1
             if self._since_rank >= max(1, len(self.queue.ids) // RERANK_RECORDS):
                 self._since_rank = 0
-                self.rank()
+                self.call_after_refresh(self.rank)  # the next record is painted first
 
     def reason_required(self) -> bool:
         return self.stage is Stage.FULL_TEXT
