@@ -14,44 +14,35 @@ _FIELD_RE = re.compile(r"\s*,?\s*([\w:.+-]+)\s*=\s*")
 _RESYNC_RE = re.compile(r"\n\s*([\w:.+-]+)\s*=\s*")
 _HEAD_RE = re.compile(r"\s*@(\w+)\s*[{(]\s*")
 _KEY_RE = re.compile(r"([^\s,={}()\"#%']*)\s*(?:,|\n)")
+_BRACE_RE = re.compile(r"\\.|[{}]", re.DOTALL)  # an escape (skipped whole) or a brace
+_QUOTE_RE = re.compile(r'\\.|[{}"]', re.DOTALL)  # the same, or a quote
 
 
 def _braced(text: str, pos: int) -> int:
     """The index after the `}` closing the `{` at `pos`; -1 when it is never closed."""
     depth = 0
-    i = pos
-    n = len(text)
-    while i < n:
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
+    for m in _BRACE_RE.finditer(text, pos):
+        c = m.group()
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return i + 1
-        i += 1
+                return m.end()
     return -1
 
 
 def _quoted(text: str, pos: int) -> int:
     """The index after the `"` closing the one at `pos` (braces nest); -1 when unclosed."""
     depth = 0
-    i = pos + 1
-    while i < len(text):
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
+    for m in _QUOTE_RE.finditer(text, pos + 1):
+        c = m.group()
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
         elif c == '"' and depth <= 0:
-            return i + 1
-        i += 1
+            return m.end()
     return -1
 
 
