@@ -9,11 +9,9 @@ max_cells` in config.toml) is refused with one line before it is read any furthe
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import math
-import os
 import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -91,7 +89,7 @@ Rows = Iterator[tuple[int, dict[int, str]]]
 out: a row is never as wide as the sheet."""
 
 
-def _sparse(row: Sequence[Any], offset: int = 0) -> dict[int, str]:
+def sparse_cells(row: Sequence[Any], offset: int = 0) -> dict[int, str]:
     """The non-empty cells of a row, by column index (from 0)."""
     cells = {i + offset: _cell(v) for i, v in enumerate(row) if v is not None and v != ""}
     return {i: v for i, v in cells.items() if v}
@@ -105,15 +103,17 @@ def _column_letter(n: int) -> str:
     return letters
 
 
-def _too_big(path: str, row: int, width: int, max_cells: int) -> ImportFormatError:
-    return ImportFormatError(
-        path,
-        row,
+def too_big_message(row: int, width: int, max_cells: int) -> str:
+    return (
         f"the sheet's data reaches row {row:,} and column {_column_letter(width)} "
         f"({row * width:,} cells), more than the {max_cells:,} cells screener reads from a "
         "spreadsheet: delete what lies beyond the records, save the sheet as CSV, or raise "
-        "[import] max_cells in config.toml",
+        "[import] max_cells in config.toml"
     )
+
+
+def _too_big(path: str, row: int, width: int, max_cells: int) -> ImportFormatError:
+    return ImportFormatError(path, row, too_big_message(row, width, max_cells))
 
 
 def _xlsx_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows:
@@ -142,7 +142,7 @@ def _xlsx_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows
                     path, number, f"row {number:,} lies beyond the last row of an Excel sheet "
                     f"({EXCEL_ROWS:,}): a damaged workbook"
                 )  # fmt: skip
-            cells = _sparse(row) if row else {}
+            cells = sparse_cells(row) if row else {}
             if not cells:
                 continue
             last, width = number, max(width, max(cells) + 1)
@@ -154,65 +154,9 @@ def _xlsx_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows
 
 
 def _xls_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> Rows:
-    try:
-        from python_calamine import CalamineWorkbook
-    except ImportError as exc:  # installed without its dependencies
-        raise ImportFormatError(
-            path, 1, "a legacy Excel file (.xls) needs python-calamine to be read: "
-            "save it as .xlsx or .csv, or `pip install python-calamine`"
-        ) from exc  # fmt: skip
-    try:
-        with _rust_panics_quiet():
-            rows = _xls_read(CalamineWorkbook, data, path, max_cells, notes)
-    except (KeyboardInterrupt, SystemExit, ImportFormatError):
-        raise
-    except BaseException as exc:  # calamine panics (a BaseException) on some damaged files
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImportFormatError(path, 1, f"a damaged legacy Excel file (.xls): {first}") from exc
-    yield from rows
+    from screener.ingest.xls import xls_rows  # a child process, with bounded memory
 
-
-@contextlib.contextmanager
-def _rust_panics_quiet() -> Iterator[None]:
-    """Keep a Rust panic's message and backtrace (written straight to file descriptor 2) off
-    the user's terminal: the panic is caught and reported in one line instead."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr to protect
-        yield
-        return
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _xls_read(
-    reader: Any, data: bytes, path: str, max_cells: int, notes: list[str]
-) -> list[tuple[int, dict[int, str]]]:
-    """The non-empty rows of the first sheet of an .xls (at most 65,536 x 256 cells, which
-    calamine holds in memory anyway)."""
-    workbook = reader.from_filelike(io.BytesIO(data))
-    names = workbook.sheet_names
-    if not names:
-        raise ImportFormatError(path, 1, "the workbook has no worksheet")
-    if len(names) > 1:
-        others = ", ".join(repr(n) for n in names[1:4]) + (", ..." if len(names) > 4 else "")
-        notes.append(f"{path}: read the first sheet ({names[0]!r}) only; not read: {others}")
-    sheet = workbook.get_sheet_by_index(0)
-    top, left = sheet.start or (0, 0)
-    rows, columns = top + sheet.height, left + sheet.width
-    if rows * columns > max_cells:
-        raise _too_big(path, rows, columns, max_cells)
-    found = []
-    for i, row in enumerate(sheet.iter_rows()):
-        cells = _sparse(row, left)
-        if cells:
-            found.append((top + i + 1, cells))
-    return found
+    yield from xls_rows(data, path, max_cells, notes)
 
 
 def _excel_rows(data: bytes, path: str, max_cells: int, notes: list[str]) -> tuple[Rows, str]:
@@ -276,7 +220,7 @@ def _csv_rows(text: str, fmt: str) -> Rows:
     sep = sniff_delimiter(text) or ("\t" if fmt == "tsv" else ",")
     frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None)
     for index, row in enumerate(frame.itertuples(index=False, name=None)):
-        cells = _sparse(row)
+        cells = sparse_cells(row)
         if cells:
             yield index + 1, cells
 
