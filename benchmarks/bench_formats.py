@@ -50,6 +50,8 @@ import unicodedata
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from measure import MEASURE
+
 WORDS = ["ketamine", "therapy", "depression", "randomized", "trial", "outcome", "patients",
          "anxiety", "cohort", "effect", "infusion", "psychotherapy", "chronic", "pain",
          "addiction", "alcohol", "placebo", "response", "remission", "dose", "study", "clinical",
@@ -202,18 +204,6 @@ def generate_bibtex(path: Path, n: int, seed: int = SEED["bibtex"]) -> None:
             )
 
 
-# Runs ARGV as a child and prints its wall time and peak memory (a fresh process each time).
-MEASURE = textwrap.dedent(
-    """
-    import json, resource, subprocess, sys, time
-    t0 = time.perf_counter()
-    p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"rc": p.returncode, "seconds": seconds, "peak_mb": peak,
-                      "out": p.stdout[-4000:], "err": p.stderr[-300:]}))
-    """
-)
 # Each prints {"n": records, "parse": seconds of the parse itself} as its last line.
 SCREENER_PARSER = textwrap.dedent(
     """

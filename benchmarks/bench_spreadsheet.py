@@ -19,28 +19,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
 import openpyxl
+from measure import MEASURE
 
 WORDS = ["ketamine", "therapy", "depression", "randomized", "trial", "outcome", "patients",
          "anxiety", "cohort", "effect", "infusion", "psychotherapy", "chronic", "pain",
          "addiction", "alcohol", "placebo", "response", "remission", "dose"]  # fmt: skip
 ROOT = Path(__file__).resolve().parents[1]
 
-# Runs ARGV as a child and prints its wall time and peak memory (a fresh process each time).
-MEASURE = textwrap.dedent(
-    """
-    import json, resource, subprocess, sys, time
-    t0 = time.perf_counter()
-    p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-    seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"rc": p.returncode, "seconds": seconds, "peak_mb": peak,
-                      "out": p.stdout[-2000:], "err": p.stderr[-300:]}))
-    """
-)
 OPENPYXL = "import sys, openpyxl; openpyxl.load_workbook(sys.argv[1])"
 PANDAS = "import sys, pandas; print(len(pandas.read_excel(sys.argv[1])))"
 
