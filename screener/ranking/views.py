@@ -35,13 +35,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.stats import rankdata
 from sklearn.base import BaseEstimator
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from screener.ranking.features import Document, Features, compose_text, text_fields
-from screener.ranking.rankers import Docs, FloatArray, _refine, _rocchio
+from screener.ranking.rankers import Docs, FloatArray
 
 __all__ = ["ViewsRanker", "loo_auc"]
 
@@ -49,36 +48,49 @@ VIEWS = ("word", "char", "title", "lsa")
 
 
 def _rows_sq_norm(X: Any) -> FloatArray:
+    """Squared row norms (a sparse view's TF-IDF rows are l2-normalised: 1 unless empty)."""
     if sp.issparse(X):
-        X = sp.csr_matrix(X)
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        return np.bincount(rows, weights=X.data * X.data, minlength=X.shape[0]).astype(np.float64)
-    return np.asarray((X * X).sum(axis=1), dtype=np.float64)
+        return (np.diff(X.indptr) > 0).astype(np.float64)
+    return np.asarray(np.einsum("ij,ij->i", X, X), dtype=np.float64)
+
+
+def _class_sums(X: Any, pos: npt.NDArray[np.bool_]) -> tuple[FloatArray, ...]:
+    """Per-class sums of the rows of `X` and every row's dot product with them."""
+    fpos = pos.astype(np.float64)
+    sum_pos = np.asarray(X.T @ fpos, dtype=np.float64).ravel()
+    sum_neg = np.asarray(X.T @ (1.0 - fpos), dtype=np.float64).ravel()
+    dp = np.asarray(X @ sum_pos, dtype=np.float64).ravel()
+    dn = np.asarray(X @ sum_neg, dtype=np.float64).ravel()
+    return sum_pos, sum_neg, dp, dn
+
+
+def _auc_loo(
+    dp: FloatArray, dn: FloatArray, sq: FloatArray, pos: npt.NDArray[np.bool_], nw: float
+) -> float:
+    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+    if n_pos < 2 or n_neg < 2:
+        return 0.5
+    s = np.where(
+        pos,
+        (dp - sq) / (n_pos - 1) - nw * dn / n_neg,
+        dp / n_pos - nw * (dn - sq) / (n_neg - 1),
+    )
+    r = np.empty(s.shape[0], dtype=np.float64)
+    r[np.argsort(s, kind="stable")] = np.arange(1, s.shape[0] + 1)  # ties: by position
+    return float((r[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 
 
 def loo_auc(X: Any, y: npt.NDArray[np.int64], negative_weight: float = 1.0) -> float:
     """AUC on the labelled rows of `X` of the leave-one-out Rocchio scores.
 
     The profile is ``mean(relevant rows) − negative_weight · mean(irrelevant rows)``; row i's
-    score under the profile fitted without it is computed in closed form.  With fewer than
-    two records of either class it returns 0.5 (no evidence).
+    score under the profile fitted without it is computed in closed form (its dot products
+    with the class sums, less its own squared norm).  With fewer than two records of either
+    class it returns 0.5 (no evidence).
     """
-    pos = y == 1
-    n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-    if n_pos < 2 or n_neg < 2:
-        return 0.5
-    sum_pos = np.asarray(X.T @ pos.astype(np.float64), dtype=np.float64).ravel()
-    sum_neg = np.asarray(X.T @ (~pos).astype(np.float64), dtype=np.float64).ravel()
-    dp = np.asarray(X @ sum_pos, dtype=np.float64).ravel()
-    dn = np.asarray(X @ sum_neg, dtype=np.float64).ravel()
-    sq = _rows_sq_norm(X)
-    s = np.where(
-        pos,
-        (dp - sq) / (n_pos - 1) - negative_weight * dn / n_neg,
-        dp / n_pos - negative_weight * (dn - sq) / (n_neg - 1),
-    )
-    r = rankdata(s)
-    return float((r[pos].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    pos = np.asarray(y) == 1
+    _, _, dp, dn = _class_sums(X, pos)
+    return _auc_loo(dp, dn, _rows_sq_norm(X), pos, negative_weight)
 
 
 class ViewsRanker(BaseEstimator):
@@ -226,15 +238,30 @@ class ViewsRanker(BaseEstimator):
         return Features({v: blocks[v] for v in self.views}, texts["empty"])
 
     # -- model -----------------------------------------------------------------------
-    def _profile(self, X: Any, y: npt.NDArray[np.int64]) -> FloatArray:
-        w = _rocchio(X, y, self.negative_weight)
-        if self.refine_margin > 0:
-            w2 = _refine(X, y, w, self.refine_margin, self.negative_weight)
-            sd1 = float(np.asarray(X @ w).std())
-            sd2 = float(np.asarray(X @ w2).std())
-            if sd1 > 0 and sd2 > 0:
-                w = w / sd1 + w2 / sd2
-        sd = float(np.asarray(X @ w).std())
+    def _profile(
+        self, X: Any, pos: npt.NDArray[np.bool_], sums: tuple[FloatArray, ...]
+    ) -> FloatArray:
+        """`ScreenerRanker`'s model on one view, from the class sums; unit spread on `X`."""
+        sum_pos, sum_neg, dp, dn = sums
+        n_pos, n_neg = float(pos.sum()), float((~pos).sum())
+        nw = self.negative_weight
+        w = sum_pos / n_pos - nw * sum_neg / n_neg  # Rocchio
+        s = dp / n_pos - nw * dn / n_neg  # its scores on the labelled rows
+        if self.refine_margin > 0:  # one margin-reweighting pass, as `_refine`
+            mp, mn = float(s[pos].mean()), float(s[~pos].mean())
+            half = (mp - mn) / 2.0
+            if half > 0:
+                sign = np.where(pos, 1.0, -1.0)
+                a = np.maximum(0.0, self.refine_margin - sign * (s - (mp + mn) / 2.0) / half)
+                ap, an = float(a[pos].sum()), float(a[~pos].sum())
+                if ap > 0 and an > 0:
+                    c = np.where(pos, a / ap, -nw * a / an)
+                    w2 = np.asarray(X.T @ c, dtype=np.float64).ravel()
+                    s2 = np.asarray(X @ w2, dtype=np.float64).ravel()
+                    sd1, sd2 = float(s.std()), float(s2.std())
+                    if sd1 > 0 and sd2 > 0:
+                        w, s = w / sd1 + w2 / sd2, s / sd1 + s2 / sd2
+        sd = float(s.std())
         return w / sd if sd > 0 else w
 
     def _weights(self, aucs: FloatArray, n_pos: int) -> FloatArray:
@@ -260,15 +287,24 @@ class ViewsRanker(BaseEstimator):
             raise ValueError("labels must be 0 (irrelevant) or 1 (relevant)")
         if labels.min(initial=1) == 1 or labels.max(initial=0) == 0:
             raise ValueError("ranking needs at least one relevant and one irrelevant record")
-        profiles: dict[str, FloatArray] = {}
-        aucs = np.zeros(len(self.views))
+        pos = labels == 1
+        sums = {}
+        aucs = np.full(len(self.views), 0.5)
         for i, v in enumerate(self.views):
             block = feats.blocks[v]
-            profiles[v] = self._profile(block, labels)
+            sums[v] = _class_sums(block, pos)
             if self.mode != "fixed":
-                aucs[i] = loo_auc(block, labels, self.negative_weight)
+                aucs[i] = _auc_loo(
+                    sums[v][2], sums[v][3], _rows_sq_norm(block), pos, self.negative_weight
+                )
+        weights = self._weights(aucs, int(pos.sum()))
+        profiles = {
+            v: self._profile(feats.blocks[v], pos, sums[v])
+            for v, w in zip(self.views, weights, strict=True)
+            if w > 0
+        }
         self.view_auc_ = aucs
-        self.view_weights_ = self._weights(aucs, int(labels.sum()))
+        self.view_weights_ = weights
         self.profiles_ = profiles
         self.classes_ = np.array([0, 1])
         return self
