@@ -380,7 +380,7 @@ def run_lodo(args: argparse.Namespace, paths: list[str], seeds: list[int]) -> di
             cache = json.load(fh)
     section = cache.setdefault(base, {})  # runs of the asreview and replica baselines differ
     tasks = []
-    for path in paths:
+    for path in sorted(paths, key=os.path.getsize, reverse=True):  # largest first: balance
         name = os.path.splitext(os.path.basename(path))[0]
         have = set(section.get(name, {}).get("runs", {}))
         tasks.append((path, CANDIDATES, seeds, base, have))
