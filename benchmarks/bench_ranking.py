@@ -29,7 +29,7 @@ Usage:
     python benchmarks/bench_ranking.py [--quick] [--seeds N] [--data DIR] [--json FILE]
         [--ablation]
     python benchmarks/bench_ranking.py --protocol lodo [--seeds N] [--cache FILE] [--jobs 2]
-        [--quick] [--select mean|worst]
+        [--quick] [--select mean|worst] [--models screener,views]
 """
 
 from __future__ import annotations
@@ -275,6 +275,13 @@ CANDIDATES: list[Candidate] = [
     Candidate("views fixed", "views", {"mode": "fixed"}),
     Candidate("views select refine_margin=0", "views", {"mode": "select", "refine_margin": 0.0}),
     Candidate("views select (word, char)", "views", {"mode": "select", "views": ("word", "char")}),
+    Candidate("views fixed refine_margin=0", "views", {"mode": "fixed", "refine_margin": 0.0}),
+    Candidate("views softmax refine_margin=0", "views", {"refine_margin": 0.0}),
+    Candidate(
+        "views softmax refine_margin=0 char_components=64",
+        "views",
+        {"refine_margin": 0.0, "char_components": 64},
+    ),
 ]
 BASELINE_KEY = "baseline"  # the cache's candidate key for ELAS u4 (asreview or replica)
 
@@ -297,18 +304,29 @@ def lodo_choose(
     held_out: str,
     select: str = "mean",
     baseline: dict[str, float] | None = None,
+    time_ratio: dict[str, dict[str, float]] | None = None,
+    max_time_ratio: float | None = None,
 ) -> str:
     """The candidate chosen for `held_out` from the other data sets' figures only.
 
     `scores[dataset][candidate]` is the candidate's mean WSS@95 over seeds.  "mean" picks the
     best mean over the other data sets; "worst" the best worst-case difference against
-    `baseline[dataset]` (ties: the better mean, then the first candidate in order).  The
-    held-out data set's numbers are never read.
+    `baseline[dataset]` (ties: the better mean, then the first candidate in order).  With
+    `time_ratio[dataset][candidate]` (median retrain / the baseline's) and `max_time_ratio`,
+    only candidates whose median ratio over the other data sets is within it are eligible
+    (all of them if none is).  The held-out data set's numbers are never read.
     """
     others = [d for d in scores if d != held_out]
     if not others:
         raise ValueError("leave-one-out needs at least two data sets")
     candidates = list(scores[others[0]])
+    if time_ratio is not None and max_time_ratio is not None:
+        fast = [
+            c
+            for c in candidates
+            if statistics.median(time_ratio[d][c] for d in others) <= max_time_ratio
+        ]
+        candidates = fast or candidates
     best, best_key = "", (-math.inf, -math.inf)
     for c in candidates:
         vals = [scores[d][c] for d in others]
@@ -374,6 +392,9 @@ def run_lodo(args: argparse.Namespace, paths: list[str], seeds: list[int]) -> di
         base, base_label = "asreview", f"ASReview {version} ELAS u4 (asreview's own classes)"
     else:
         base, base_label = "elas_u4", "screener's elas_u4 REPLICA (asreview is not importable)"
+    grid = [c for c in CANDIDATES if not args.models or c.model in args.models.split(",")]
+    if not grid:
+        raise SystemExit(f"bench_ranking: no candidate of model(s) {args.models!r} in the grid")
     cache: dict[str, Any] = {}
     if args.cache and os.path.exists(args.cache):
         with open(args.cache, encoding="utf-8") as fh:
@@ -383,7 +404,7 @@ def run_lodo(args: argparse.Namespace, paths: list[str], seeds: list[int]) -> di
     for path in sorted(paths, key=os.path.getsize, reverse=True):  # largest first: balance
         name = os.path.splitext(os.path.basename(path))[0]
         have = set(section.get(name, {}).get("runs", {}))
-        tasks.append((path, CANDIDATES, seeds, base, have))
+        tasks.append((path, grid, seeds, base, have))
     started = time.perf_counter()
 
     def save(result: Any) -> None:
@@ -412,12 +433,17 @@ def run_lodo(args: argparse.Namespace, paths: list[str], seeds: list[int]) -> di
     def runs_of(name: str, key: str) -> list[dict[str, Any]]:
         return [section[name]["runs"][f"{key}|{s}"] for s in seeds]
 
-    labels = {c.key: c.label for c in CANDIDATES}
+    labels = {c.key: c.label for c in grid}
     scores = {
-        d: {c.key: mean([r["wss95"] for r in runs_of(d, c.key)]) for c in CANDIDATES} for d in names
+        d: {c.key: mean([r["wss95"] for r in runs_of(d, c.key)]) for c in grid} for d in names
     }
     base_w = {d: mean([r["wss95"] for r in runs_of(d, BASELINE_KEY)]) for d in names}
-    return print_lodo(args, names, seeds, scores, base_w, labels, runs_of, base_label, section)
+
+    def med_ms(d: str, key: str) -> float:
+        return statistics.median([r["retrain_ms"] for r in runs_of(d, key)])
+
+    ratio = {d: {c.key: med_ms(d, c.key) / med_ms(d, BASELINE_KEY) for c in grid} for d in names}
+    return print_lodo(args, names, seeds, scores, base_w, labels, runs_of, base_label, ratio)
 
 
 def print_lodo(
@@ -429,12 +455,15 @@ def print_lodo(
     labels: dict[str, str],
     runs_of: Any,
     base_label: str,
-    section: dict[str, Any],
+    ratio: dict[str, dict[str, float]],
 ) -> dict[str, Any]:
     print(f"\nLeave-one-data-set-out: {len(names)} data sets x seeds {seeds} (1 included + 1")
     print("excluded prior per seed, the same for every model), retraining after every record.")
     print(f"Baseline: {base_label}, same seeds and priors.")
+    print(f"Candidates: {len(labels)} ({args.models or 'the whole grid'}).")
     print(f"Choice for each data set: the candidate with the best {args.select} WSS@95 criterion")
+    if args.max_time_ratio:
+        print(f"among the candidates whose median retrain is <= {args.max_time_ratio} of ELAS u4's")
     print("on the OTHER data sets only; the held-out figures below were never used to choose.\n")
     head = (
         f"{'held-out data set':<30} {'chosen (on the other data sets)':<58} "
@@ -444,7 +473,7 @@ def print_lodo(
     print("-" * len(head))
     rows = []
     for d in names:
-        chosen = lodo_choose(scores, d, args.select, base_w)
+        chosen = lodo_choose(scores, d, args.select, base_w, ratio, args.max_time_ratio or None)
         t_c = statistics.median([r["retrain_ms"] for r in runs_of(d, chosen)])
         t_b = statistics.median([r["retrain_ms"] for r in runs_of(d, BASELINE_KEY)])
         w = scores[d][chosen]
@@ -494,6 +523,7 @@ def print_lodo(
         "baseline_mean": m_b,
         "worst": {"dataset": worst["dataset"], "diff": worst["diff"]},
         "retrain_ms_median": {"chosen": t_c, "baseline": t_b},
+        "max_time_ratio": args.max_time_ratio,
         "candidates": per_cand,
     }
 
@@ -509,6 +539,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--seeds", type=int, help="prior seeds 1..N per data set (default 5; lodo: 3)")
     ap.add_argument("--cache", help="lodo: JSON file caching every (data set, candidate, seed) run")
+    ap.add_argument(
+        "--models",
+        help="lodo: restrict the grid to these models (comma-separated, e.g. screener,elas_u4)",
+    )
+    ap.add_argument(
+        "--max-time-ratio",
+        type=float,
+        default=0.2,
+        help="lodo: only candidates retraining within this share of ELAS u4's time on the "
+        "other data sets are eligible (default 0.2; 0 = no limit)",
+    )
     ap.add_argument("--jobs", type=int, default=1, help="lodo: data sets simulated in parallel")
     ap.add_argument(
         "--select",

@@ -57,11 +57,9 @@ def _rows_sq_norm(X: Any) -> FloatArray:
 def _class_sums(X: Any, pos: npt.NDArray[np.bool_]) -> tuple[FloatArray, ...]:
     """Per-class sums of the rows of `X` and every row's dot product with them."""
     fpos = pos.astype(np.float64)
-    sum_pos = np.asarray(X.T @ fpos, dtype=np.float64).ravel()
-    sum_neg = np.asarray(X.T @ (1.0 - fpos), dtype=np.float64).ravel()
-    dp = np.asarray(X @ sum_pos, dtype=np.float64).ravel()
-    dn = np.asarray(X @ sum_neg, dtype=np.float64).ravel()
-    return sum_pos, sum_neg, dp, dn
+    sums = np.asarray(X.T @ np.column_stack([fpos, 1.0 - fpos]), dtype=np.float64)
+    dots = np.asarray(X @ sums, dtype=np.float64)
+    return sums[:, 0], sums[:, 1], dots[:, 0], dots[:, 1]
 
 
 def _auc_loo(
