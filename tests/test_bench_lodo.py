@@ -73,3 +73,19 @@ def test_the_grid_holds_the_default_the_replica_and_distinct_keys() -> None:
     assert len(set(keys)) == len(keys)
     assert BENCH.CANDIDATES[0].model == "screener" and BENCH.CANDIDATES[0].params == {}
     assert any(c.model == "elas_u4" and not c.params for c in BENCH.CANDIDATES)
+
+
+def test_only_candidates_within_the_retrain_budget_are_eligible() -> None:
+    # "spiky" is too slow on the other data sets: held out "b", it is no longer chosen.
+    ratio = {d: {"steady": 0.1, "spiky": 0.5, "weak": 0.1} for d in DATASETS}
+    assert BENCH.lodo_choose(SCORES, "b", "mean", BASE, ratio, 0.2) == "steady"
+    # The held-out data set's own time is not read either.
+    for held in DATASETS:
+        chosen = BENCH.lodo_choose(SCORES, held, "mean", BASE, ratio, 0.2)
+        for t in (0.0, 9.0):
+            other = {d: dict(v) for d, v in ratio.items()}
+            other[held] = {c: t for c in CANDS}
+            assert BENCH.lodo_choose(SCORES, held, "mean", BASE, other, 0.2) == chosen
+    # If no candidate is fast enough, all are eligible.
+    slow = {d: {c: 1.0 for c in CANDS} for d in DATASETS}
+    assert BENCH.lodo_choose(SCORES, "b", "mean", BASE, slow, 0.2) == "spiky"
