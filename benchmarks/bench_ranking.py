@@ -282,6 +282,16 @@ CANDIDATES: list[Candidate] = [
         "views",
         {"refine_margin": 0.0, "char_components": 64},
     ),
+    Candidate(
+        "views softmax (word, char) refine_margin=0 char_components=64",
+        "views",
+        {"views": ("word", "char"), "refine_margin": 0.0, "char_components": 64},
+    ),
+    Candidate(
+        "views softmax (word, title) refine_margin=0",
+        "views",
+        {"views": ("word", "title"), "refine_margin": 0.0},
+    ),
 ]
 BASELINE_KEY = "baseline"  # the cache's candidate key for ELAS u4 (asreview or replica)
 
