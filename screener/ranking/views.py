@@ -11,20 +11,17 @@ Each *view* is a different representation of the same records, fitted once per d
 - ``"lsa"``: a truncated SVD (latent semantic analysis) of the word view, dense and
   l2-normalised, so records that share related rather than identical words score alike.
 
-Every retrain fits, per view, the same fast model as `ScreenerRanker` (a Rocchio profile plus
-one margin-reweighted refinement) and scores each view by how well it separates the labelled
-records in exact leave-one-out: with a centroid model each labelled record's score under the
-profile fitted without it has a closed form (the row's dot products with the class sums minus
-its own squared norm), so the leave-one-out AUC of every view costs a few sparse products.  The
-views are then combined (`mode`):
+Every retrain fits, per view, `ScreenerRanker`'s fast model (a Rocchio profile plus one
+margin-reweighted refinement) and scores the view by the AUC on the labelled records of exact
+leave-one-out scores (closed form for a centroid model: see `loo_auc`).  Then (`mode`):
 
 - ``"softmax"``: weights ∝ exp(`sharpness` · AUC), shrunk towards equal weights while few
   includes are labelled (`prior_includes` pseudo-counts);
 - ``"select"``: only the view with the best leave-one-out AUC (ties: the first listed);
 - ``"fixed"``: equal weights (the control: no online choice).
 
-Each view's profile is scaled so its scores on the labelled records have unit spread before
-weighting.  Records without any text follow the `textless` policy, as in `ScreenerRanker`.
+Each view's profile is scaled to unit spread on the labelled records before weighting.
+Records without any text follow the `textless` policy, as in `ScreenerRanker`.
 """
 
 from __future__ import annotations
@@ -40,7 +37,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from screener.ranking.features import Document, Features, compose_text, text_fields
-from screener.ranking.rankers import Docs, FloatArray
+from screener.ranking.rankers import Docs, FloatArray, _TfidfRanker
 
 __all__ = ["ViewsRanker", "loo_auc"]
 
@@ -157,20 +154,15 @@ class ViewsRanker(BaseEstimator):
         }
 
     def _vectorizers(self) -> dict[str, TfidfVectorizer]:
-        word = dict(sublinear_tf=True, dtype=np.float64)
+        def tfidf(**kw: Any) -> TfidfVectorizer:
+            return TfidfVectorizer(sublinear_tf=True, dtype=np.float64, **kw)
+
         return {
-            "word": TfidfVectorizer(
-                ngram_range=tuple(self.ngram_range), min_df=self.min_df, max_df=self.max_df, **word
-            ),
-            "char": TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=tuple(self.char_ngram_range),
-                min_df=self.char_min_df,
-                max_df=self.max_df,
-                **word,
-            ),
-            "title": TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_df=1.0, **word),
-        }
+            "word": tfidf(ngram_range=tuple(self.ngram_range), min_df=self.min_df, max_df=self.max_df),
+            "char": tfidf(analyzer="char_wb", ngram_range=tuple(self.char_ngram_range),
+                          min_df=self.char_min_df, max_df=self.max_df),
+            "title": tfidf(ngram_range=(1, 2), min_df=1, max_df=1.0),
+        }  # fmt: skip
 
     @staticmethod
     def _fit_vec(vec: TfidfVectorizer, texts: list[str]) -> Any:
@@ -178,11 +170,7 @@ class ViewsRanker(BaseEstimator):
             return sp.csr_matrix(vec.fit_transform(texts))
         except ValueError:  # every record empty, or all terms pruned by min_df/max_df
             vec.set_params(min_df=1, max_df=1.0)
-            try:
-                return sp.csr_matrix(vec.fit_transform(texts))
-            except ValueError:
-                vec.set_params(analyzer="char_wb", ngram_range=(1, 1))
-                return sp.csr_matrix(vec.fit_transform([t or " " for t in texts]))
+            return sp.csr_matrix(vec.fit_transform(texts))
 
     def featurize(self, docs: Docs) -> Features:
         """Fit every view's vectoriser (and the SVD) on all `docs`; return their features."""
@@ -278,14 +266,7 @@ class ViewsRanker(BaseEstimator):
     def fit(self, X: Docs, y: Sequence[int] | npt.ArrayLike) -> Any:
         self._check_params()
         feats = X if isinstance(X, Features) else self.featurize(X)
-        labels = np.asarray(y, dtype=np.int64).ravel()
-        if labels.shape[0] != len(feats):
-            raise ValueError(f"got {len(feats)} records but {labels.shape[0]} labels")
-        if not np.isin(labels, (0, 1)).all():
-            raise ValueError("labels must be 0 (irrelevant) or 1 (relevant)")
-        if labels.min(initial=1) == 1 or labels.max(initial=0) == 0:
-            raise ValueError("ranking needs at least one relevant and one irrelevant record")
-        pos = labels == 1
+        pos = _TfidfRanker._labels(y, len(feats)) == 1
         sums = {}
         aucs = np.full(len(self.views), 0.5)
         for i, v in enumerate(self.views):
@@ -295,15 +276,13 @@ class ViewsRanker(BaseEstimator):
                 aucs[i] = _auc_loo(
                     sums[v][2], sums[v][3], _rows_sq_norm(block), pos, self.negative_weight
                 )
-        weights = self._weights(aucs, int(pos.sum()))
-        profiles = {
+        self.view_auc_ = aucs
+        self.view_weights_ = weights = self._weights(aucs, int(pos.sum()))
+        self.profiles_ = {
             v: self._profile(feats.blocks[v], pos, sums[v])
             for v, w in zip(self.views, weights, strict=True)
             if w > 0
         }
-        self.view_auc_ = aucs
-        self.view_weights_ = weights
-        self.profiles_ = profiles
         self.classes_ = np.array([0, 1])
         return self
 
