@@ -2,8 +2,9 @@
 
 The domain core: nothing here imports a user interface.
 
-- `make_ranker(name, **params)` / `available_rankers()`: "screener" (default) and
-  "elas_u4" (a replica of ASReview LAB's default model, the baseline);
+- `make_ranker(name, **params)` / `available_rankers()`: "screener" (default),
+  "elas_u4" (a replica of ASReview LAB's default model, the baseline) and "views"
+  (several text views weighed online by leave-one-out AUC; `screener.ranking.views`);
 - `simulate(records, labels, model=..., seed=..., priors=...)` replays a labelled
   data set and returns a `SimulationResult` (WSS@95, recall@10%, ATD, ...);
 - `screener.ranking.metrics`: the metric functions on a label sequence;
