@@ -48,6 +48,7 @@ import tempfile
 import textwrap
 import unicodedata
 from pathlib import Path
+from typing import cast
 from xml.sax.saxutils import escape
 
 from measure import MEASURE
@@ -142,7 +143,7 @@ def generate_endnote_xml(path: Path, n: int, seed: int = SEED["endnote-xml"]) ->
             )
             keywords = "".join(f"<keyword>{_style(k)}</keyword>" for k in r["keywords"])  # type: ignore[attr-defined]
             abstract = str(r["abstract"]) + (" Response rose by 20%." if r["percent"] else "")
-            first, last = r["pages"]  # type: ignore[misc]
+            first, last = cast("tuple[int, int]", r["pages"])
             fh.write(
                 f'<record><database name="Bench.enl" path="C:\\Users\\me\\Bench.enl">Bench.enl'
                 f'</database><source-app name="EndNote" version="20.6">EndNote</source-app>'
@@ -183,7 +184,7 @@ def generate_bibtex(path: Path, n: int, seed: int = SEED["bibtex"]) -> None:
                 for s, g, m in r["authors"]  # type: ignore[attr-defined]
             )
             abstract = str(r["abstract"]) + (" Response rose by 20\\%." if r["percent"] else "")
-            first, last = r["pages"]  # type: ignore[misc]
+            first, last = cast("tuple[int, int]", r["pages"])
             surname = r["authors"][0][0]  # type: ignore[index]
             surname = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
             surname = surname.lower().replace("'", "")

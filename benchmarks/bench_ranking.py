@@ -355,7 +355,7 @@ def lodo_choose(
     return best
 
 
-def _lodo_dataset(task: tuple[str, list[Candidate], list[int], str, dict[str, Any]]) -> Any:
+def _lodo_dataset(task: tuple[str, list[Candidate], list[int], str, set[str]]) -> Any:
     """Simulate the missing (candidate, seed) runs of one data set (a worker process)."""
     import threadpoolctl
 

@@ -235,9 +235,9 @@ async def measure_keys(config: Path, keys: int, *, ranking: bool = False) -> lis
             key = "i" if k % 2 == 0 else "m"
             nxt = screen.queue.ids[screen.queue.next_undecided(screen.queue.position + 1)]
             t = time.perf_counter()
-            app._driver.send_message(
-                events.Key(key, key)
-            )  # as Pilot.press does, minus its idle waits
+            driver = app._driver
+            assert driver is not None
+            driver.send_message(events.Key(key, key))  # as Pilot.press does, minus its idle waits
             out.append(await frames.painted_after(t, nxt) - t)
             await asyncio.sleep(0)
         await app.workers.wait_for_complete()
