@@ -1,8 +1,9 @@
 """Eligibility rules: a small boolean query language and the rule set built from config.
 
-Pure domain code: no I/O, no user interface. The config loader hands over the parsed
+Pure domain code: no I/O, no user interface. The config loader keeps the parsed
 ``[[rules]]`` array and ``[highlight]`` table (plain dicts and lists from tomllib);
-:func:`load_rules` validates them and returns a :class:`RuleSet`.
+:func:`load_rules` (or :func:`rules_of` on a `Config`) validates them and returns a
+:class:`RuleSet`.
 
 Modules, bottom to top:
 
@@ -11,12 +12,13 @@ Modules, bottom to top:
 * :mod:`.query` — a query tree compiled into predicates over a record's folded fields.
 * :mod:`.criteria` — what one rule tests: a query, years, languages, publication types.
 * :mod:`.ruleset` — rules, hits, the RuleSet: evaluation, highlighting, prior scores.
-* :mod:`.load` — ``[[rules]]``/``[highlight]`` validated into a RuleSet (ConfigError).
+* :mod:`.load` — ``[[rules]]``/``[highlight]`` validated into a RuleSet (ConfigError);
+  :func:`rules_of` takes them from a loaded `Config`.
 """
 
 from __future__ import annotations
 
-from screener.rules.load import load_rules
+from screener.rules.load import load_rules, rules_of
 from screener.rules.query import Query, parse_query
 from screener.rules.ruleset import Action, Rule, RuleHit, RuleReport, RuleSet
 from screener.rules.syntax import FIELDS, And, Near, Not, Or, RuleSyntaxError, Term
@@ -39,4 +41,5 @@ __all__ = [
     "fold",
     "load_rules",
     "parse_query",
+    "rules_of",
 ]

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from screener.config import Config
 from screener.errors import ConfigError
 from screener.rules.criteria import (
     Criterion,
@@ -189,3 +190,12 @@ def load_rules(
     for t in terms:
         unique.setdefault((t.kind, t.regex.pattern), t)
     return RuleSet(loaded, list(unique.values()))
+
+
+def rules_of(config: Config) -> RuleSet:
+    """The rule set of `config`'s ``[[rules]]`` and ``[highlight]``; raises ConfigError.
+
+    `load_config` keeps these tables as parsed: whoever opens a review calls this too, so a
+    bad rule is refused as soon as the config is read (as `screener.project` does).
+    """
+    return load_rules(list(config.rules), dict(config.highlight))
