@@ -59,7 +59,7 @@ class QueryCriterion:
     query: Query
 
     def matches(self, view: View) -> bool:
-        return self.query._matches_view(view)
+        return self.query.matches_view(view)
 
     def __str__(self) -> str:
         return self.query.text

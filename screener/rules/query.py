@@ -143,7 +143,8 @@ class Query:
     def matches(self, record: Record) -> bool:
         return self._predicate(View(record))
 
-    def _matches_view(self, view: View) -> bool:
+    def matches_view(self, view: View) -> bool:
+        """`matches` on a record whose fields are already folded (shared by several rules)."""
         return self._predicate(view)
 
     def terms(self) -> list[Term]:
