@@ -19,6 +19,7 @@ from screener.errors import NotFound, PermissionDenied, ScreenerError
 from screener.ingest.detect import stream_file
 from screener.ingest.previous import previous_batch_ids
 from screener.model import Outcome, Reviewer, Role, SourceKind, Stage
+from screener.rules import rules_of
 from screener.screening.state import RecordStage, replay
 from screener.store import Store, open_store
 from screener.store.store import (
@@ -77,6 +78,7 @@ class Project:
     @classmethod
     def open(cls, config_path: Path, *, build: bool = True) -> Project:
         config = load_config(config_path)
+        rules_of(config)  # a bad [[rules]] entry or [highlight] term is refused here
         store = open_store(config.store_url, synchronous=config.durability.upper())
         project = cls(config, store)
         if build and project._needs_build():

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from screener.cli import common as c
 from screener.config import load_config
 from screener.errors import PermissionDenied, ScreenerError, StoreError
+from screener.rules import rules_of
 from screener.store.store import shown_url
 
 
@@ -126,7 +127,7 @@ def set_store_line(config: Path, url: str) -> None:
     original = config.read_text(encoding="utf-8")
     config.write_text("".join(lines), encoding="utf-8")
     try:
-        load_config(config)
+        rules_of(load_config(config))
     except ScreenerError:
         config.write_text(original, encoding="utf-8")
         raise

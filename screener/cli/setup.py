@@ -10,6 +10,7 @@ from screener.cli import common as c
 from screener.config import config_path, load_config
 from screener.errors import ScreenerError
 from screener.model import Outcome
+from screener.rules import rules_of
 from screener.screening.status import review_status
 
 
@@ -43,7 +44,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise ScreenerError(f"{target} exists; use --force to overwrite it")
     text = resources.files("screener").joinpath("templates/starter_config.toml").read_text("utf-8")
     target.write_text(text, encoding="utf-8")
-    load_config(target)  # the starter must work as it is
+    rules_of(load_config(target))  # the starter must work as it is
     c.out(f"wrote {target}: edit the reviewers and reasons, then `screener import FILE`")
     return 0
 
@@ -102,6 +103,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_reset(args: argparse.Namespace) -> int:
     config = load_config(config_path(getattr(args, "config", None)))
+    rules_of(config)
     if not config.store_url.startswith("sqlite:///"):
         raise ScreenerError("reset only rebuilds SQLite stores; drop the database by hand")
     db = Path(config.store_url.removeprefix("sqlite:///"))
