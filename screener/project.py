@@ -262,7 +262,7 @@ class Project:
     def _find_login(self) -> Reviewer | None:
         if self.store.is_sqlite:
             return None
-        from screener.team import login
+        from screener.store.team import login
 
         with self.store.read() as conn:
             found = login(conn)
