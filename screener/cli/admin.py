@@ -176,7 +176,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from screener.audit import verify
+    from screener.verify import verify
 
     try:
         project = c.project(args)
