@@ -15,6 +15,9 @@ understood before anything else is done with it. The checks:
 - `links`: the duplicate links form no cycle and link no record to itself;
 - `outcomes`: every record's outcome at both stages can be recomputed from the log;
 - `prisma`: the PRISMA 2020 counts, recomputed, add up.
+
+`report.py` holds the report, `store_checks.py` the first four checks, `log_checks.py` the
+events, reviewers, full-text and link checks; the outcome and PRISMA checks are here.
 """
 
 from __future__ import annotations
