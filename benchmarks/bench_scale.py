@@ -211,8 +211,8 @@ def step_prisma(folder: Path) -> dict[str, Any]:
 
 
 def step_verify(folder: Path) -> dict[str, Any]:
-    from screener.audit import verify
     from screener.project import Project
+    from screener.verify import verify
 
     project = Project.open(folder / "config.toml")
     report = verify(project)

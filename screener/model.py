@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# The actions of the event log (`events.action`); screening/state.py replays them.
+DECIDE, UNDO, RESOLVE, UNRESOLVE = "decide", "undo", "resolve", "unresolve"
+RETRIEVAL, AUTO_EXCLUDE, NOTE = "retrieval", "auto_exclude", "note"
+
 
 class Stage(StrEnum):
     """The two screening stages, in order."""

@@ -23,7 +23,7 @@ from screener.project import Project
 from screener.screening.decide import decide, resolve
 from screener.screening.state import AUTO_EXCLUDE
 from screener.store import open_store
-from screener.team import role_name
+from screener.store.team import role_name
 from tests import pg
 from tests.pg import REVIEWERS, SENIOR, make_review, toml_store_line
 

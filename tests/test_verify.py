@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from screener.audit import verify
 from screener.cli import main
 from screener.model import Stage
 from screener.project import Project
 from screener.screening.decide import decide, mark_retrieval, resolve, undo
+from screener.verify import verify
 from tests import pg
 from tests.conftest import lift_blinding
 from tests.pg import SENIOR, make_review

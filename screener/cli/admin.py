@@ -177,7 +177,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from screener.audit import verify
+    from screener.verify import verify
 
     try:
         project = c.project(args)
@@ -220,10 +220,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_team_setup(args: argparse.Namespace) -> int:
-    from screener.team import setup_team
+    from screener.store.team import setup_team
 
     project = c.project(args)
-    report = setup_team(project.store, project.config, new_passwords=args.new_passwords)
+    config = project.config
+    report = setup_team(
+        project.store,
+        config.name,
+        config.reviewers,
+        config.path.parent / "team",
+        new_passwords=args.new_passwords,
+    )
     here = Path.cwd()
 
     def where(path: Path) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import shlex
-import sys
 import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from screener.cli import common as c
 from screener.config import config_path
 from screener.errors import ConfigError, PermissionDenied
+from screener.tui.command import app_command as app_command  # re-exported
 
 if TYPE_CHECKING:
     from screener.tui.app import ScreenerApp
@@ -123,14 +122,6 @@ def reviewer_tokens(path: Path) -> dict[str, str]:
             )
         tokens[token] = str(entry.get("name", "")).strip()
     return tokens
-
-
-def app_command(config: Path, reviewer: str | None) -> str:
-    """The shell command textual-serve runs per browser connection (no token in it)."""
-    parts = [sys.executable, "-m", "screener", "--config", str(config), "app"]
-    if reviewer:
-        parts += ["--reviewer", reviewer]
-    return " ".join(shlex.quote(p) for p in parts)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

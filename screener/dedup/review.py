@@ -25,6 +25,7 @@ from screener.dedup.run import (
     write_fields,
 )
 from screener.errors import NotFound, ScreenerError
+from screener.screening.review import Review
 from screener.store import schema
 from screener.store.store import StoredRecord, now, parse_project_id, project_id
 
@@ -32,7 +33,7 @@ SHOWN = ("title", "first_author", "year", "journal", "volume", "issue", "pages",
          "accession", "database")  # fmt: skip
 
 
-def record_id(project: Any, value: str) -> int:
+def record_id(project: Review, value: str) -> int:
     """A project id (`R17`, or a bare number) → record id, the record itself (no primary)."""
     rid = parse_project_id(str(value))
     if rid is None and str(value).strip().isdigit():
@@ -77,7 +78,7 @@ class QueueItem:
         }
 
 
-def queue(project: Any) -> list[QueueItem]:
+def queue(project: Review) -> list[QueueItem]:
     """The possible duplicates no person has decided yet, most likely first."""
     pending = review_queue_pairs(project)
     ids = {x for q in pending for x in (q["record_a"], q["record_b"])}
@@ -88,13 +89,13 @@ def queue(project: Any) -> list[QueueItem]:
     return items
 
 
-def _group_of(project: Any, rid: int) -> tuple[int, list[int]]:
+def _group_of(project: Review, rid: int) -> tuple[int, list[int]]:
     pmap = project.primary_of()
     primary = pmap.get(rid, rid)
     return primary, [primary, *sorted(d for d, p in pmap.items() if p == primary)]
 
 
-def confirm(project: Any, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
+def confirm(project: Review, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
     """A person says A and B are one study: link their groups (the fuller primary stays)."""
     who = project.reviewer(reviewer)
     ra, rb = record_id(project, a), record_id(project, b)
@@ -136,7 +137,7 @@ def confirm(project: Any, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
             "inherited": sorted(gained)}  # fmt: skip
 
 
-def split(project: Any, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
+def split(project: Review, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
     """A person says A and B are different: `distinct` (and unlink if they were linked)."""
     who = project.reviewer(reviewer)
     ra, rb = record_id(project, a), record_id(project, b)
@@ -160,7 +161,7 @@ def split(project: Any, a: str, b: str, *, reviewer: str) -> dict[str, Any]:
     return out
 
 
-def undo(project: Any, a: str, *, reviewer: str, _reason: str = "") -> dict[str, Any]:
+def undo(project: Review, a: str, *, reviewer: str, _reason: str = "") -> dict[str, Any]:
     """Unlink a duplicate from its primary (an `unlink` event; fields inherited go back)."""
     who = project.reviewer(reviewer)
     ra = record_id(project, a)
@@ -194,7 +195,7 @@ def undo(project: Any, a: str, *, reviewer: str, _reason: str = "") -> dict[str,
 
 
 def _fields_to_restore(
-    project: Any, rid: int, primary: int, current: dict[int, Any]
+    project: Review, rid: int, primary: int, current: dict[int, Any]
 ) -> dict[str, Any]:
     """Fields the primary inherited from `rid` (or records leaving with it) to empty again."""
     pmap = project.primary_of()

@@ -13,8 +13,8 @@ from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.export.types import type_by_words
 from screener.model import Outcome, Stage
-from screener.project import Project
 from screener.screening.blinding import View, view_of
+from screener.screening.review import Review
 from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import StoredRecord, project_id
 
@@ -45,7 +45,7 @@ STATUSES = {o.value for o in Outcome} | {"included", "excluded", "all", "duplica
 VOTE_FREE_STATUSES = frozenset({"all", "duplicates"})
 
 
-def _select(project: Project, stage: Stage | None, status: str) -> tuple[list[StoredRecord], dict]:
+def _select(project: Review, stage: Stage | None, status: str) -> tuple[list[StoredRecord], dict]:
     if status not in STATUSES:
         raise ScreenerError(f"unknown status {status!r}; use one of {', '.join(sorted(STATUSES))}")
     ta = project.outcomes(Stage.TITLE_ABSTRACT)
@@ -171,7 +171,7 @@ def _ris_entry(sr: StoredRecord) -> dict[str, Any]:
     return entry
 
 
-def reviewer_notes(project: Project, view: View) -> dict[int, str]:
+def reviewer_notes(project: Review, view: View) -> dict[int, str]:
     """record id → the reviewers' notes on it ('stage, name: note') that `view` may read."""
     out: dict[int, list[str]] = {}
     for st in Stage:
@@ -186,7 +186,7 @@ def reviewer_notes(project: Project, view: View) -> dict[int, str]:
 
 
 def export_records(
-    project: Project,
+    project: Review,
     path: Path,
     *,
     fmt: str,

@@ -14,11 +14,13 @@ duplicates, and PRISMA counts the previous version's studies in their own box.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from screener.model import Record, SourceKind
 from screener.store import Store
+from screener.store.store import StoredRecord
 
 UPDATE_STARTED = "update_started"
 
@@ -41,18 +43,10 @@ def start_update(store: Store, actor: str, note: str = "") -> dict[str, Any]:
     return detail
 
 
-def previous_review_records(config_path: Path) -> tuple[list[Record], int, int]:
-    """The records a previous review screened (no duplicates) and its included studies and
-    reports, read from its own store (opened, never written)."""
-    from screener.prisma.flow import compute_flow
-    from screener.project import Project
-
-    previous = Project.open(config_path)
-    try:
-        flow = compute_flow(previous, check=False)
-        records = [sr.record for sr in previous.screenable()]
-        for rec in records:
-            rec.raw = {**rec.raw, "screener_previous_review": [str(config_path)]}
-        return records, flow.total_studies, flow.total_reports
-    finally:
-        previous.close()
+def previous_review_records(screened: Iterable[StoredRecord], config_path: Path) -> list[Record]:
+    """The records a previous review screened (its `screenable()`: no duplicates), each
+    marked with the previous review's config path."""
+    records = [sr.record for sr in screened]
+    for rec in records:
+        rec.raw = {**rec.raw, "screener_previous_review": [str(config_path)]}
+    return records

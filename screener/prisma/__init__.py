@@ -24,7 +24,7 @@ OUTPUTS = (".json", ".csv", ".svg", ".png", ".pdf", ".md", ".html")
 
 
 if TYPE_CHECKING:
-    from screener.project import Project
+    from screener.screening.review import Review
 
 
 class OutputFormatError(ScreenerError):
@@ -32,7 +32,7 @@ class OutputFormatError(ScreenerError):
     exit_code = 2
 
 
-def write_flow(flow: PrismaFlow, path: Path, project: Project | None = None) -> Path:
+def write_flow(flow: PrismaFlow, path: Path, project: Review | None = None) -> Path:
     """Write the flow in the format its extension names (`project`: for the HTML's record
     lists; without it the page has no links to records)."""
     ext = path.suffix.lower()

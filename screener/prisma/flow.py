@@ -1,7 +1,7 @@
 """The PRISMA 2020 flow of a review, derived from the store and checked for arithmetic.
 
 Every number comes from the records, the duplicate-link log and the screening event log
-(through the Project facade), never from stored counters. The keys are those of the
+(through the domain's `Review`), never from stored counters. The keys are those of the
 `data` column of the PRISMA2020 R package's template (`PRISMA.csv`).
 
 Columns of the diagram:
@@ -20,8 +20,8 @@ from typing import Any
 
 from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
 from screener.model import Outcome, SourceKind, Stage
-from screener.project import Project
 from screener.screening.blinding import View
+from screener.screening.review import Review
 from screener.screening.state import NOT_RETRIEVED, RecordStage
 
 DBR_KINDS = (SourceKind.DATABASE, SourceKind.REGISTER)
@@ -327,7 +327,7 @@ def _not_retrieved(rs: RecordStage | None, outcome: Outcome | None) -> bool:
     return False
 
 
-def compute_flow(project: Project, *, check: bool = True, view: View | None = None) -> PrismaFlow:
+def compute_flow(project: Review, *, check: bool = True, view: View | None = None) -> PrismaFlow:
     """Every PRISMA 2020 box from the store; raises PrismaArithmeticError if they disagree.
 
     `view`: the reader; the boxes that count outcomes at a stage blinded to them are emptied
@@ -337,7 +337,7 @@ def compute_flow(project: Project, *, check: bool = True, view: View | None = No
     return flow.blind(view.hidden) if view is not None else flow
 
 
-def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
+def _compute_flow(project: Review, *, check: bool) -> PrismaFlow:
     config = project.config
     store = project.store
     flow = PrismaFlow(title=config.title)
@@ -459,7 +459,7 @@ def _compute_flow(project: Project, *, check: bool) -> PrismaFlow:
     return flow
 
 
-def _previous_version(flow: PrismaFlow, project: Project, batches: list[Any]) -> None:
+def _previous_version(flow: PrismaFlow, project: Review, batches: list[Any]) -> None:
     """Studies and reports of the previous version: as the config states them, else those of
     the previous review it names plus those included in this store before `screener update`."""
     stated = project.config.previous

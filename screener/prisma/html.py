@@ -17,7 +17,7 @@ from screener.prisma import wording
 from screener.prisma.boxes import PAD_X, PAD_Y, Box
 from screener.prisma.flow import PrismaFlow
 from screener.prisma.layout import Layout, arrow_paths, compute_layout, printable
-from screener.project import Project
+from screener.screening.review import Review
 
 PT = 72.0  # SVG user units are points
 FILL = {"plain": "#ffffff", "yellow": "#ffc000", "grey": "#d9d9d9", "phase": "#9dc3e6"}
@@ -195,7 +195,7 @@ guideline for reporting systematic reviews. BMJ 2021;372:n71.</small></p>
 """
 
 
-def write_html(flow: PrismaFlow, path: Path, project: Project | None = None) -> Path:
+def write_html(flow: PrismaFlow, path: Path, project: Review | None = None) -> Path:
     """Write the page; with a project, the record lists go to `<stem>_records/` beside it."""
     links: dict[str, str] = {}
     if project is not None and flow.members and not flow.hidden:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from screener.export.safe import safe_cell
 from screener.prisma.flow import PrismaFlow
-from screener.project import Project
+from screener.screening.review import Review
 from screener.store.store import project_id
 
 COLUMNS = ["id", "title", "authors", "year", "journal", "doi", "pmid", "source", "reason",
@@ -62,7 +62,7 @@ def reasons_of(members: dict[str, list[int]]) -> dict[int, str]:
 
 
 def write_record_lists(
-    project: Project, flow: PrismaFlow, folder: Path, refs: list[str]
+    project: Review, flow: PrismaFlow, folder: Path, refs: list[str]
 ) -> dict[str, str]:
     """One CSV per ref in `folder`; returns ref → file name. Every cell is formula-safe."""
     members = box_members(flow)

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from screener.model import Decision, Stage
-from screener.project import Project
 from screener.ranking.query import textless_due
+from screener.screening.review import Review
 
 COLD_START = "rules"  # the name shown for the order before a model can be trained
 
@@ -59,7 +59,7 @@ class LiveRanking:
         )
 
 
-def _settings(project: Project) -> tuple[str, dict[str, Any]]:
+def _settings(project: Review) -> tuple[str, dict[str, Any]]:
     settings = dict(project.config.ranking)
     name = str(settings.pop("model", "screener"))
     settings.pop("enabled", None)
@@ -72,7 +72,7 @@ class LiveModel:
     reviewer's current decisions (milliseconds), so the order learns from every decision.
     Safe to call from several worker threads (one at a time)."""
 
-    def __init__(self, project: Project, ids: Sequence[int]) -> None:
+    def __init__(self, project: Review, ids: Sequence[int]) -> None:
         from screener.ranking.rankers import make_ranker
         from screener.rules import load_rules
 
@@ -134,7 +134,7 @@ class LiveModel:
 
 
 def live_ranking(
-    project: Project,
+    project: Review,
     stage: Stage,
     candidates: Sequence[int],
     decisions: Mapping[int, Decision],
@@ -143,7 +143,7 @@ def live_ranking(
     return LiveModel(project, [*candidates, *decisions]).rank(decisions)
 
 
-def cold_start(project: Project, candidates: Sequence[int]) -> list[tuple[int, float]]:
+def cold_start(project: Review, candidates: Sequence[int]) -> list[tuple[int, float]]:
     """Candidates by the rules' prior score, best first (ties in the given order)."""
     from screener.rules import load_rules
 
@@ -158,7 +158,7 @@ def cold_start(project: Project, candidates: Sequence[int]) -> list[tuple[int, f
 
 
 def rank_records(
-    project: Project,
+    project: Review,
     stage: Stage,
     candidates: Sequence[int],
     decisions: Mapping[int, Decision],
@@ -171,7 +171,7 @@ def rank_records(
     return ranking.order
 
 
-def model_description(project: Project) -> dict[str, Any]:
+def model_description(project: Review) -> dict[str, Any]:
     """Name and parameters of the configured model (stored with each ranked decision)."""
     from screener.ranking.rankers import make_ranker
 

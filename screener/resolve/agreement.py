@@ -11,8 +11,8 @@ from itertools import combinations
 from typing import Any
 
 from screener.model import Stage
-from screener.project import Project
 from screener.screening.blinding import View
+from screener.screening.review import Review
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def agreement_of(a: list[int], b: list[int], pair: tuple[str, str] = ("", "")) -
 
 
 def agreement(
-    project: Project, stage: Stage, view: View | None = None
+    project: Review, stage: Stage, view: View | None = None
 ) -> tuple[Agreement, list[Agreement]]:
     """Overall (first pair of reviewers, or all pairs pooled) and per-pair agreement; refused
     to a reader blinded at the stage (`view` None: the core's own use)."""

@@ -6,13 +6,13 @@ from typing import Any
 
 from screener.errors import PermissionDenied
 from screener.model import Outcome, Stage
-from screener.project import Project
 from screener.screening.blinding import view_of
+from screener.screening.review import Review
 from screener.screening.state import NOTE_SEPARATOR
 from screener.store.store import project_id
 
 
-def conflicts(project: Project, *, viewer: str | None, stage: Stage) -> list[dict[str, Any]]:
+def conflicts(project: Review, *, viewer: str | None, stage: Stage) -> list[dict[str, Any]]:
     """Open conflicts with both decisions, the senior's queue: refused to a reader blinded at
     the stage, and while the review is blinded, to anyone but a senior (they are the senior's
     to resolve, even once every reviewer has decided)."""
@@ -49,7 +49,7 @@ def conflicts(project: Project, *, viewer: str | None, stage: Stage) -> list[dic
     return out
 
 
-def reason_disagreements(project: Project, stage: Stage) -> list[int]:
+def reason_disagreements(project: Review, stage: Stage) -> list[int]:
     """Records both reviewers excluded, for different reasons (reported, not conflicts)."""
     outcomes = project.outcomes(stage)
     return [

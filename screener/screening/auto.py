@@ -8,13 +8,13 @@ with a resolution, and an event is never written twice for the same record.
 from __future__ import annotations
 
 from screener.model import Stage
-from screener.project import Project
+from screener.screening.review import Review
 from screener.screening.state import AUTO_EXCLUDE
 
 RULES_ACTOR = "rules"
 
 
-def apply_exclusion_rules(project: Project) -> int:
+def apply_exclusion_rules(project: Review) -> int:
     """Log an auto-exclusion for every screenable record an `exclude` rule hits; return how many."""
     if not any(r.get("action") == "exclude" for r in project.config.rules):
         return 0

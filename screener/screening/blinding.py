@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from screener.errors import PermissionDenied
 from screener.model import Outcome, Reviewer, Stage
-from screener.project import Project
+from screener.screening.review import Review
 from screener.screening.state import NOT_RETRIEVED, RecordStage, Vote
 
 UNBLIND, REBLIND = "unblind", "reblind"
@@ -77,7 +77,7 @@ def blinded_message(view: View, stage: Stage, what: str) -> str:
     )
 
 
-def view_of(project: Project, name: str | None) -> View:
+def view_of(project: Review, name: str | None) -> View:
     """The view of the reader called `name` (None: anyone, or the store's login); unknown
     names, and on a team login any other name, are refused."""
     viewer = project.reviewer(name) if (name or project.login is not None) else None
@@ -93,12 +93,12 @@ def view_of(project: Project, name: str | None) -> View:
     return View(viewer, frozenset(hidden))
 
 
-def senior_view(project: Project) -> View:
+def senior_view(project: Review) -> View:
     """Everything (for the core's own bookkeeping, never for a reader's output)."""
     return View(None, frozenset())
 
 
-def stage_open(project: Project, stage: Stage) -> bool:
+def stage_open(project: Review, stage: Stage) -> bool:
     """Blinding no longer applies at `stage`: lifted by the senior, or the stage finished."""
     lifted = False
     for event in project.store.review_events():
@@ -107,7 +107,7 @@ def stage_open(project: Project, stage: Stage) -> bool:
     return lifted or stage_finished(project, stage)
 
 
-def stage_finished(project: Project, stage: Stage) -> bool:
+def stage_finished(project: Review, stage: Stage) -> bool:
     """Every record at the stage has the decisions it needs (none is pending).
 
     Full text is finished only once title/abstract is (its records are not all known before).
@@ -127,7 +127,7 @@ def _not_retrieved(rs: RecordStage | None) -> bool:
 
 
 def set_blinding(
-    project: Project, stage: Stage, *, lifted: bool, senior: str, note: str = ""
+    project: Review, stage: Stage, *, lifted: bool, senior: str, note: str = ""
 ) -> int:
     """The senior lifts (or restores) blinding at a stage: a logged review event."""
     who = project.senior(senior)

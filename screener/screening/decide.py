@@ -10,8 +10,8 @@ from screener.config import NOT_RETRIEVED as NOT_RETRIEVED_REASON
 from screener.config import Config
 from screener.errors import ScreenerError
 from screener.model import Decision, Outcome, Stage
-from screener.project import Project
 from screener.screening.blinding import view_of
+from screener.screening.review import Review
 from screener.screening.state import (
     DECIDE,
     NOT_RETRIEVED,
@@ -53,7 +53,7 @@ def parse_decision(value: str) -> Decision:
     return table[v]
 
 
-def full_text_open_to(project: Project, reviewer: str) -> None:
+def full_text_open_to(project: Review, reviewer: str) -> None:
     """Which records reach full text is a title/abstract outcome: a reviewer works at full
     text once title/abstract is open to them (finished, or blinding lifted by the senior)."""
     if not project.sees_every_event:
@@ -85,7 +85,7 @@ def _listed(config: Config, stage: Stage) -> str:
     return "; ".join(f"{i}. {r}" for i, r in enumerate(stage_reasons(config, stage), 1))
 
 
-def check_reason(project: Project, stage: Stage, decision: Decision, reason: str) -> str:
+def check_reason(project: Review, stage: Stage, decision: Decision, reason: str) -> str:
     """The configured reason a reviewer's decision gives ('' for none).
 
     A reason goes with an exclusion only; it must be one of the stage's reasons, named by
@@ -112,7 +112,7 @@ def check_reason(project: Project, stage: Stage, decision: Decision, reason: str
 
 
 def decide(
-    project: Project,
+    project: Review,
     record: str | int,
     decision: Decision | str,
     *,
@@ -128,7 +128,7 @@ def decide(
 
 
 def _append(
-    project: Project,
+    project: Review,
     who: str,
     record: str | int,
     decision: Decision | str,
@@ -157,7 +157,7 @@ def _append(
     )
 
 
-def undo(project: Project, record: str | int, *, reviewer: str, stage: Stage) -> int:
+def undo(project: Review, record: str | int, *, reviewer: str, stage: Stage) -> int:
     """Take back the reviewer's latest decision on the record (an event too)."""
     who = project.reviewer(reviewer)
     rid = record if isinstance(record, int) else project.resolve_id(record)
@@ -165,12 +165,12 @@ def undo(project: Project, record: str | int, *, reviewer: str, stage: Stage) ->
     return project.store.append_event(record_id=rid, stage=stage, reviewer=who.name, action=action)
 
 
-def _has_resolution(project: Project, rid: int, stage: Stage) -> bool:
+def _has_resolution(project: Review, rid: int, stage: Stage) -> bool:
     rs = project.states(stage).get(rid)
     return rs is not None and rs.resolution is not None
 
 
-def add_note(project: Project, record: str | int, note: str, *, reviewer: str, stage: Stage) -> int:
+def add_note(project: Review, record: str | int, note: str, *, reviewer: str, stage: Stage) -> int:
     who = project.reviewer(reviewer)
     rid = record if isinstance(record, int) else project.resolve_id(record)
     return project.store.append_event(
@@ -200,7 +200,7 @@ class Resolution:
 
 
 def check_resolution(
-    project: Project,
+    project: Review,
     rid: int,
     decision: Decision,
     stage: Stage,
@@ -261,7 +261,7 @@ def check_resolution(
 
 
 def resolve(
-    project: Project,
+    project: Review,
     record: str | int,
     decision: Decision | str,
     *,
@@ -281,7 +281,7 @@ def resolve(
 
 
 def mark_retrieval(
-    project: Project, record: str | int, retrieved: bool, *, reviewer: str, location: str = ""
+    project: Review, record: str | int, retrieved: bool, *, reviewer: str, location: str = ""
 ) -> int:
     """Full text: the report was retrieved (with its PDF path or URL) or not retrieved."""
     who = project.reviewer(reviewer)

@@ -19,7 +19,6 @@ from screener.export.output import opened
 from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
 from screener.model import Decision, Stage
-from screener.project import Project
 from screener.screening.blinding import blinded_message, view_of
 from screener.screening.decide import (
     check_reason,
@@ -27,6 +26,7 @@ from screener.screening.decide import (
     full_text_open_to,
     parse_decision,
 )
+from screener.screening.review import Review
 from screener.screening.state import DECIDE, NOTE, NOTE_SEPARATOR
 from screener.store.store import parse_project_id, project_id
 
@@ -89,7 +89,7 @@ class IdIndex:
     and its duplicates (a DOI, say) gives their primary.
     """
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Review) -> None:
         self.primary = project.primary_of()
         self.by: dict[str, dict[str, set[int]]] = {
             k: defaultdict(set) for k in ("src", "pmid", "doi")
@@ -125,7 +125,7 @@ class IdIndex:
 
 
 def import_decisions(
-    project: Project,
+    project: Review,
     path: Path,
     *,
     reviewer: str,
@@ -234,7 +234,7 @@ def import_decisions(
 
 
 def current_decisions(
-    project: Project, *, viewer: str | None, reviewer: str | None, stage: Stage | None
+    project: Review, *, viewer: str | None, reviewer: str | None, stage: Stage | None
 ) -> list[dict[str, Any]]:
     """Current decisions (one per record, reviewer and stage), with every note, that the
     reader `viewer` may see: `reviewer`'s, or everyone's (None). Asking for decisions the

@@ -9,11 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from screener.model import Decision, Outcome
+from screener.model import (  # the event actions live in model; imported from here too
+    AUTO_EXCLUDE,
+    DECIDE,
+    NOTE,
+    RESOLVE,
+    RETRIEVAL,
+    UNDO,
+    UNRESOLVE,
+    Decision,
+    Outcome,
+)
 from screener.store.store import Event
 
-DECIDE, UNDO, RESOLVE, UNRESOLVE = "decide", "undo", "resolve", "unresolve"
-RETRIEVAL, AUTO_EXCLUDE, NOTE = "retrieval", "auto_exclude", "note"
 RETRIEVED, NOT_RETRIEVED = "retrieved", "not_retrieved"
 NOTE_SEPARATOR = " | "  # between one reviewer's notes on one record, in exports
 

@@ -6,11 +6,11 @@ from collections import Counter
 from typing import Any
 
 from screener.model import Outcome, Stage
-from screener.project import Project
 from screener.screening.blinding import View
+from screener.screening.review import Review
 
 
-def review_status(project: Project, view: View) -> dict[str, Any]:
+def review_status(project: Review, view: View) -> dict[str, Any]:
     """Records per source, duplicates, rule exclusions, and per stage the outcome counts, or,
     while a stage is blinded to the reader, its size and the reader's own progress only."""
     per_source: Counter[str] = Counter()
@@ -38,7 +38,7 @@ def review_status(project: Project, view: View) -> dict[str, Any]:
     return data
 
 
-def _stage(project: Project, view: View, stage: Stage) -> dict[str, Any]:
+def _stage(project: Review, view: View, stage: Stage) -> dict[str, Any]:
     own = _own_progress(project, view, stage)
     if view.outcomes(stage):
         counts: dict[str, Any] = {o.value: 0 for o in Outcome}
@@ -57,7 +57,7 @@ def _stage(project: Project, view: View, stage: Stage) -> dict[str, Any]:
     return out
 
 
-def _own_progress(project: Project, view: View, stage: Stage) -> dict[str, int] | None:
+def _own_progress(project: Review, view: View, stage: Stage) -> dict[str, int] | None:
     """The reader's own decisions at the stage, by decision (None without a reader)."""
     if view.viewer is None or view.viewer.is_senior:
         return None
@@ -69,7 +69,7 @@ def _own_progress(project: Project, view: View, stage: Stage) -> dict[str, int] 
     return {"decided": sum(by.values()), **{k: by[k] for k in ("include", "exclude", "maybe")}}
 
 
-def _ranking(project: Project, view: View) -> dict[str, Any]:
+def _ranking(project: Review, view: View) -> dict[str, Any]:
     """The configured model and its parameters (from config.toml, the same for everyone) and,
     for a reviewer, what ranked their own decisions: how many were made on a ranked queue and
     how many decisions the model had learned from at the last one."""

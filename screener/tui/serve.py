@@ -23,7 +23,7 @@ from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
-from screener.cli.tui import app_command
+from screener.tui.command import app_command
 
 _SECRET = re.compile(r"(/ws/|[?&]token=)[^&/?#\s]*")
 

@@ -29,15 +29,24 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
-from screener.config import Config
 from screener.errors import PermissionDenied, ScreenerError
-from screener.screening.state import AUTO_EXCLUDE, DECIDE, NOTE, RESOLVE, RETRIEVAL, UNDO, UNRESOLVE
+from screener.model import (
+    AUTO_EXCLUDE,
+    DECIDE,
+    NOTE,
+    RESOLVE,
+    RETRIEVAL,
+    UNDO,
+    UNRESOLVE,
+    Reviewer,
+)
 from screener.store.store import Store
 
 TEAM_TABLE = "team_members"
@@ -157,12 +166,12 @@ def _check_owner(conn: Connection) -> None:
         raise PermissionDenied("team setup must run as the owner of the store's tables")
 
 
-def _members(config: Config) -> list[tuple[str, bool, str]]:
+def _members(review: str, reviewers: Sequence[Reviewer]) -> list[tuple[str, bool, str]]:
     """(reviewer, is senior, role) for every reviewer of the config; refuses a clash."""
     seen: dict[str, str] = {}
     out = []
-    for r in config.reviewers:
-        role = role_name(config.name, r.name)
+    for r in reviewers:
+        role = role_name(review, r.name)
         if role in seen:
             raise ScreenerError(
                 f"reviewers {seen[role]!r} and {r.name!r} would share the database role "
@@ -173,21 +182,28 @@ def _members(config: Config) -> list[tuple[str, bool, str]]:
     return out
 
 
-def setup_team(store: Store, config: Config, *, new_passwords: bool = False) -> TeamReport:
+def setup_team(
+    store: Store,
+    review: str,
+    reviewers: Sequence[Reviewer],
+    folder: Path,
+    *,
+    new_passwords: bool = False,
+) -> TeamReport:
     """Create or update one login per reviewer and the row-level security of `events`.
 
     Idempotent: an existing role keeps its password while its URL file exists (unless
     `new_passwords`), a reviewer added to the config gets a role, and one removed from it
     loses its grants and its login. Everything is one transaction. Passwords are written
-    only to `team/<reviewer>.url` beside the config (mode 0600), never returned.
+    only to `<folder>/<reviewer>.url` (`team/` beside the config; mode 0600), never returned.
+    `review` is the review's name in the config, `reviewers` its reviewers.
     """
     if store.is_sqlite:
         raise ScreenerError(
             "team setup needs a PostgreSQL store (on a SQLite file reviewers' names are "
             "self-declared); move the review with `screener migrate --to URL --switch`"
         )
-    folder = config.path.parent / "team"
-    members = _members(config)
+    members = _members(review, reviewers)
     report: list[Member] = []
     files: list[tuple[Path, str]] = []
     retired: list[str] = []
@@ -243,7 +259,7 @@ def setup_team(store: Store, config: Config, *, new_passwords: bool = False) -> 
                 conn.exec_driver_sql(f"ALTER ROLE {q(role)} LOGIN PASSWORD '{password}'")
             else:
                 conn.exec_driver_sql(f"ALTER ROLE {q(role)} LOGIN")
-            text = f"{mark} review {config.name}, reviewer {name}".replace("'", "''")
+            text = f"{mark} review {review}, reviewer {name}".replace("'", "''")
             conn.exec_driver_sql(f"COMMENT ON ROLE {q(role)} IS '{text}'")
             conn.exec_driver_sql(
                 f"DELETE FROM {TEAM_TABLE} WHERE reviewer = %(n)s AND role_name <> %(r)s",
