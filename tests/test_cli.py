@@ -249,7 +249,7 @@ def test_the_unsafe_class_is_every_control_and_format_character() -> None:
     import sys
     import unicodedata
 
-    from screener.export.safe import UNSAFE
+    from screener.outgoing import UNSAFE
 
     pattern = re.compile(f"[{UNSAFE}]")
     for code in range(sys.maxunicode + 1):

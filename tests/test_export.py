@@ -113,7 +113,7 @@ def test_standard_output_escapes_what_a_terminal_would_act_on(
     the exact text (what a program reading it needs)."""
     import io
 
-    from screener.export.output import opened
+    from screener.outgoing import opened
 
     class Stream(io.StringIO):
         def isatty(self) -> bool:

@@ -9,8 +9,8 @@ from typing import Any
 
 from screener.config import config_path
 from screener.errors import ScreenerError
-from screener.export.safe import UNSAFE_RE, literal
 from screener.model import Stage
+from screener.outgoing import UNSAFE_RE, literal
 from screener.project import Project
 from screener.screening.blinding import View, view_of
 from screener.store.store import StoreDamaged

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from screener.cli import common as c
-from screener.export.output import to_stdout
 from screener.export.records import STATUSES, export_records
 from screener.model import Stage
+from screener.outgoing import to_stdout
 from screener.resolve.agreement import agreement
 from screener.resolve.conflicts import conflicts
 from screener.screening import decide as d

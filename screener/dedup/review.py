@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 
@@ -25,12 +25,24 @@ from screener.dedup.run import (
     write_fields,
 )
 from screener.errors import NotFound, ScreenerError
-from screener.screening.review import Review
-from screener.store import schema
+from screener.model import Reviewer
+from screener.store import Store, schema
 from screener.store.store import StoredRecord, now, parse_project_id, project_id
 
 SHOWN = ("title", "first_author", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
          "accession", "database")  # fmt: skip
+
+
+class Review(Protocol):
+    """What the duplicate review needs of a review: its store, who may act, and the links
+    (a `screener.screening.review.Review` is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    def reviewer(self, name: str | None = None) -> Reviewer: ...
+
+    def primary_of(self) -> dict[int, int]: ...
 
 
 def record_id(project: Review, value: str) -> int:

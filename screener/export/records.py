@@ -9,10 +9,9 @@ from typing import Any
 import rispy
 
 from screener.errors import ScreenerError
-from screener.export.output import opened
-from screener.export.safe import safe_cell
 from screener.export.types import type_by_words
 from screener.model import Outcome, Stage
+from screener.outgoing import opened, safe_cell
 from screener.screening.blinding import View, view_of
 from screener.screening.review import Review
 from screener.screening.state import NOTE_SEPARATOR

@@ -13,7 +13,7 @@ import csv
 import re
 from pathlib import Path
 
-from screener.export.safe import safe_cell
+from screener.outgoing import safe_cell
 from screener.prisma.flow import PrismaFlow
 from screener.screening.review import Review
 from screener.store.store import project_id

@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping
 from pathlib import Path
 
-from screener.export.safe import safe_cell
+from screener.outgoing import safe_cell
 from screener.prisma import wording as w
 from screener.prisma.flow import TOTAL, PrismaFlow
 

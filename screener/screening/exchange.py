@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from screener.errors import PermissionDenied, ScreenerError
-from screener.export.output import opened
-from screener.export.safe import safe_cell
 from screener.ingest.text import normalise_doi
 from screener.model import Decision, Stage
+from screener.outgoing import opened, safe_cell
 from screener.screening.blinding import blinded_message, view_of
 from screener.screening.decide import (
     check_reason,

@@ -13,7 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.content import Content, Span
 
-from screener.cli.common import literal
+from screener.outgoing import literal
 
 INCLUDE_STYLE = "bold $text-success on $success-muted"
 EXCLUDE_STYLE = "bold $text-error on $error-muted"
