@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from screener.export.safe import safe_cell
-from screener.prisma.flow import PrismaFlow
+from screener.prisma.counts import PrismaFlow
 from screener.project import Project
 from screener.store.store import project_id
 
