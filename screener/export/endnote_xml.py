@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TextIO
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from screener.export.types import ris_type
 from screener.ingest.endnote_fields import REF_TYPES
 from screener.model import Record
 from screener.store.store import StoredRecord
@@ -49,8 +50,6 @@ def xml_safe(value: str) -> str:
 
 def ref_type(publication_type: str) -> str:
     """EndNote's reference type name for a publication type (Journal Article by default)."""
-    from screener.export.records import ris_type  # records imports this module
-
     name = publication_type.strip()
     if name.lower() in _NUMBER_OF:
         return REF_TYPES[_NUMBER_OF[name.lower()]]

@@ -9,7 +9,7 @@ from typing import Any
 import rispy
 
 from screener.errors import ScreenerError
-from screener.export.types import type_by_words
+from screener.export.types import ris_type
 from screener.model import Outcome, Stage
 from screener.outgoing import opened, safe_cell
 from screener.screening.blinding import View, view_of
@@ -92,36 +92,11 @@ def _row(sr: StoredRecord, outcomes: dict[str, dict[int, Outcome]]) -> dict[str,
     }
 
 
-# RIS reference types, from words of a record's publication type (most specific first);
-# anything else, e.g. "Article", "Review", "Journal Article; Case Reports", is JOUR.
-_RIS_TYPES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("book review",), "JOUR"),
-    (("conference abstract", "conference paper", "meeting abstract"), "CPAPER"),
-    (("conference proceeding", "conference review", "congress"), "CONF"),
-    (("book chapter", "book section", "chapter"), "CHAP"),
-    (("edited book",), "EDBOOK"),
-    (("book",), "BOOK"),
-    (("dissertation", "thesis"), "THES"),
-    (("preprint",), "UNPB"),
-    (("patent",), "PAT"),
-    (("dataset",), "DATA"),
-    (("web page", "webpage", "website"), "ELEC"),
-)
-
-
 class _PlainRisWriter(rispy.RisWriter):
     """rispy's RIS writer without the `1.`, `2.` line it writes before each `TY` (not RIS)."""
 
     def set_header(self, count: int) -> str:
         return ""
-
-
-def ris_type(publication_type: str) -> str:
-    """The RIS `TY` code for a publication type: a RIS code as it is, else by its words."""
-    value = publication_type.strip()
-    if value.upper() in rispy.TYPE_OF_REFERENCE_MAPPING:
-        return value.upper()
-    return type_by_words(value, _RIS_TYPES, "JOUR")
 
 
 def _one_line(value: str) -> str:

@@ -1,9 +1,12 @@
-"""A publication type (free text, as databases write it) matched to an export format's type."""
+"""A publication type (free text, as databases write it) matched to an export format's type
+(the RIS `TY` code among them)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+import rispy
 
 
 def type_by_words(
@@ -16,3 +19,28 @@ def type_by_words(
         if any(f" {name} " in words or f" {name}s " in words for name in names):
             return kind
     return default
+
+
+# RIS reference types, from words of a record's publication type (most specific first);
+# anything else, e.g. "Article", "Review", "Journal Article; Case Reports", is JOUR.
+_RIS_TYPES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("book review",), "JOUR"),
+    (("conference abstract", "conference paper", "meeting abstract"), "CPAPER"),
+    (("conference proceeding", "conference review", "congress"), "CONF"),
+    (("book chapter", "book section", "chapter"), "CHAP"),
+    (("edited book",), "EDBOOK"),
+    (("book",), "BOOK"),
+    (("dissertation", "thesis"), "THES"),
+    (("preprint",), "UNPB"),
+    (("patent",), "PAT"),
+    (("dataset",), "DATA"),
+    (("web page", "webpage", "website"), "ELEC"),
+)
+
+
+def ris_type(publication_type: str) -> str:
+    """The RIS `TY` code for a publication type: a RIS code as it is, else by its words."""
+    value = publication_type.strip()
+    if value.upper() in rispy.TYPE_OF_REFERENCE_MAPPING:
+        return value.upper()
+    return type_by_words(value, _RIS_TYPES, "JOUR")

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import warnings
 import zipfile
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator
 
 from screener.config import DEFAULT_MAX_CELLS
 from screener.errors import ImportFormatError
+from screener.ingest.cells import sparse_cells, too_big_message
 from screener.ingest.report import ImportResult
-from screener.ingest.text import clean, normalise_doi, parse_year, split_list
+from screener.ingest.text import normalise_doi, parse_year, split_list
 from screener.model import Record
 
 # Field → accepted column names (lower-case, compared without spaces/underscores).
@@ -69,17 +68,6 @@ def _column_map(columns: list[str]) -> dict[str, str]:
     return found
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return clean(str(value))
-
-
 # -- spreadsheets -------------------------------------------------------------------------
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -87,29 +75,6 @@ EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
 Rows = Iterator[tuple[int, dict[int, str]]]
 """(row or line number, {column index: value}) of each row with a value, empty cells left
 out: a row is never as wide as the sheet."""
-
-
-def sparse_cells(row: Sequence[Any], offset: int = 0) -> dict[int, str]:
-    """The non-empty cells of a row, by column index (from 0)."""
-    cells = {i + offset: _cell(v) for i, v in enumerate(row) if v is not None and v != ""}
-    return {i: v for i, v in cells.items() if v}
-
-
-def _column_letter(n: int) -> str:
-    letters = ""
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def too_big_message(row: int, width: int, max_cells: int) -> str:
-    return (
-        f"the sheet's data reaches row {row:,} and column {_column_letter(width)} "
-        f"({row * width:,} cells), more than the {max_cells:,} cells screener reads from a "
-        "spreadsheet: delete what lies beyond the records, save the sheet as CSV, or raise "
-        "[import] max_cells in config.toml"
-    )
 
 
 def _too_big(path: str, row: int, width: int, max_cells: int) -> ImportFormatError:

@@ -64,7 +64,7 @@ def xls_rows(
 def _read(data: bytes, max_cells: int) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook
 
-    from screener.ingest.table import sparse_cells, too_big_message
+    from screener.ingest.cells import sparse_cells, too_big_message
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     names = workbook.sheet_names

@@ -8,7 +8,7 @@ from screener.errors import PrismaArithmeticError
 from screener.model import Stage
 
 if TYPE_CHECKING:
-    from screener.prisma.flow import PrismaFlow
+    from screener.prisma.counts import PrismaFlow
 
 
 def arithmetic_problems(flow: PrismaFlow) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from screener.model import Stage
 from screener.prisma import wording as w
-from screener.prisma.flow import PENDING_LABELS, ColumnCounts, PrismaFlow
+from screener.prisma.counts import PENDING_LABELS, ColumnCounts, PrismaFlow
 
 TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value
 PAD_X = 0.1  # inches between a box's edge and its text

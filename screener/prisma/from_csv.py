@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 from screener.errors import ScreenerError
-from screener.prisma.flow import ColumnCounts, PrismaFlow, arithmetic_problems
+from screener.prisma.arithmetic import arithmetic_problems
+from screener.prisma.counts import ColumnCounts, PrismaFlow
 from screener.prisma.template import DATA_NAMES
 
 LISTS = {"database_specific_results", "register_specific_results", "dbr_excluded",

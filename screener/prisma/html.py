@@ -15,7 +15,7 @@ from pathlib import Path
 
 from screener.prisma import wording
 from screener.prisma.boxes import PAD_X, PAD_Y, Box
-from screener.prisma.flow import PrismaFlow
+from screener.prisma.counts import PrismaFlow
 from screener.prisma.layout import Layout, arrow_paths, compute_layout, printable
 from screener.screening.review import Review
 

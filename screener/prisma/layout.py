@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from screener.prisma.boxes import PAD_X, PAD_Y, Box, build_boxes
-from screener.prisma.flow import PrismaFlow
+from screener.prisma.counts import PrismaFlow
 
 A4 = (8.27, 11.69)
 FONT = "DejaVu Sans"

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from screener.outgoing import safe_cell
-from screener.prisma.flow import PrismaFlow
+from screener.prisma.counts import PrismaFlow
 from screener.screening.review import Review
 from screener.store.store import project_id
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.prisma.boxes import PAD_X, PAD_Y
-from screener.prisma.flow import PrismaFlow
+from screener.prisma.counts import PrismaFlow
 from screener.prisma.layout import (
     FONT,
     LINESPACING,

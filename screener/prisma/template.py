@@ -15,7 +15,7 @@ from pathlib import Path
 
 from screener.outgoing import safe_cell
 from screener.prisma import wording as w
-from screener.prisma.flow import TOTAL, PrismaFlow
+from screener.prisma.counts import TOTAL, PrismaFlow
 
 COLUMNS = ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
 

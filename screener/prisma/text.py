@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from screener.model import Stage
-from screener.prisma.flow import PENDING_LABELS, TOTAL, ColumnCounts, PrismaFlow
+from screener.prisma.counts import PENDING_LABELS, TOTAL, ColumnCounts, PrismaFlow
 from screener.screening.blinding import STAGE_NAME
 
 TA, FT = Stage.TITLE_ABSTRACT.value, Stage.FULL_TEXT.value

@@ -4,7 +4,8 @@ The domain core: nothing here imports a user interface.
 
 - `make_ranker(name, **params)` / `available_rankers()`: "screener" (default),
   "elas_u4" (a replica of ASReview LAB's default model, the baseline) and "views"
-  (several text views weighed online by leave-one-out AUC; `screener.ranking.views`);
+  (several text views weighed online by leave-one-out AUC; `screener.ranking.views`,
+  which registers itself: importing the package makes all three available);
 - `simulate(records, labels, model=..., seed=..., priors=...)` replays a labelled
   data set and returns a `SimulationResult` (WSS@95, recall@10%, ATD, ...);
 - `screener.ranking.metrics`: the metric functions on a label sequence;
@@ -32,6 +33,7 @@ from screener.ranking.simulate import (
     simulate,
 )
 from screener.ranking.stopping import StopDecision, first_stop, hypergeometric_stop
+from screener.ranking.views import ViewsRanker  # registers the "views" ranker
 
 __all__ = [
     "Document",
@@ -44,6 +46,7 @@ __all__ = [
     "StopDecision",
     "StoppingOutcome",
     "TextFields",
+    "ViewsRanker",
     "atd",
     "available_rankers",
     "first_stop",

@@ -341,8 +341,5 @@ def make_ranker(name: str = "screener", **params: Any) -> Any:
 
 register_ranker("elas_u4", ElasU4Ranker)
 register_ranker("screener", ScreenerRanker)
-
-# The multi-view ranker lives in its own module (it imports this one's helpers).
-from screener.ranking.views import ViewsRanker  # noqa: E402
-
-register_ranker("views", ViewsRanker)
+# The multi-view ranker lives in its own module (it imports this one's helpers) and registers
+# itself as "views"; the package's __init__ imports it, so the registry is complete.

@@ -37,7 +37,7 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from screener.ranking.features import Document, Features, compose_text, text_fields
-from screener.ranking.rankers import Docs, FloatArray, _TfidfRanker
+from screener.ranking.rankers import Docs, FloatArray, _TfidfRanker, register_ranker
 
 __all__ = ["ViewsRanker", "loo_auc"]
 
@@ -297,3 +297,6 @@ class ViewsRanker(BaseEstimator):
                     w * np.asarray(feats.blocks[v] @ self.profiles_[v], dtype=np.float64).ravel()
                 )
         return total
+
+
+register_ranker("views", ViewsRanker)

@@ -7,7 +7,7 @@ tests and the benchmark alike. The app is handed its project; it never opens one
 from __future__ import annotations
 
 import gc
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -18,6 +18,7 @@ from screener.errors import PermissionDenied, ScreenerError
 from screener.model import Reviewer, Stage
 from screener.project import Project
 from screener.tui import ordering
+from screener.tui.host import ScreensHost
 from screener.tui.messages import Decided, ImportFinished
 from screener.tui.screens.modals import ErrorScreen
 
@@ -206,6 +207,10 @@ class ScreenerApp(App[None]):
 
     def on_import_finished(self, message: ImportFinished) -> None:
         self.notify(f"Imported {message.imported:,} records from {message.files} file(s)")
+
+
+if TYPE_CHECKING:  # the app is what its screens take it for
+    _host: type[ScreensHost] = ScreenerApp
 
 
 def make_app(

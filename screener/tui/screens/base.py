@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from screener.errors import ScreenerError
+from screener.tui.host import ScreensHost
 from screener.tui.screens.modals import HelpScreen
-
-if TYPE_CHECKING:
-    from screener.tui.app import ScreenerApp
 
 T = TypeVar("T")
 
@@ -29,7 +27,8 @@ class BaseScreen(Screen[None]):
     _heading = ""
 
     @property
-    def sapp(self) -> ScreenerApp:
+    def sapp(self) -> ScreensHost:
+        """The app, as the screens see it (`screener.tui.app.ScreenerApp`)."""
         return self.app  # type: ignore[return-value]
 
     def set_heading(self, where: str) -> None:
