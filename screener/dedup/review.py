@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import insert
 
+from screener.config import Config
 from screener.dedup.links import direct_links
 from screener.dedup.match import compare, features
 from screener.dedup.run import (
@@ -34,11 +35,14 @@ SHOWN = ("title", "first_author", "year", "journal", "volume", "issue", "pages",
 
 
 class Review(Protocol):
-    """What the duplicate review needs of a review: its store, who may act, and the links
+    """What the duplicate review needs of a review: its store and config, who may act, the links
     (a `screener.screening.review.Review` is one)."""
 
     @property
     def store(self) -> Store: ...
+
+    @property
+    def config(self) -> Config: ...
 
     def reviewer(self, name: str | None = None) -> Reviewer: ...
 

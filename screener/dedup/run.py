@@ -14,10 +14,11 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 
+from screener.config import Config
 from screener.dedup.links import distinct_pairs, primary_map, unlinked_pairs
 from screener.dedup.match import (
     DEFAULT_REVIEW_FLOOR,
@@ -49,6 +50,17 @@ from screener.store.store import (
     now,
     project_id,
 )
+
+
+class Review(Protocol):
+    """What a dedup run reads of a review: its store and its config's thresholds (a
+    `screener.screening.review.Review` is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def config(self) -> Config: ...
 
 
 @dataclass
@@ -85,7 +97,7 @@ class DedupResult:
         }
 
 
-def thresholds(project: Any, threshold: float | None) -> tuple[float, float]:
+def thresholds(project: Review, threshold: float | None) -> tuple[float, float]:
     """The automatic-merge threshold and the review floor (argument, then config)."""
     conf = getattr(project.config, "dedup", {}) or {}
     path = str(getattr(project.config, "path", ""))
@@ -110,7 +122,7 @@ def thresholds(project: Any, threshold: float | None) -> tuple[float, float]:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def deduplicate(project: Any, threshold: float | None = None) -> DedupResult:
+def deduplicate(project: Review, threshold: float | None = None) -> DedupResult:
     """Find duplicates among the review's records; link the certain, queue the likely."""
     started = time.perf_counter()
     store: Store = project.store
@@ -259,7 +271,9 @@ def _plan_queue(
     return rows
 
 
-def review_queue_pairs(project: Any, events: list[LinkEvent] | None = None) -> list[dict[str, Any]]:
+def review_queue_pairs(
+    project: Review, events: list[LinkEvent] | None = None
+) -> list[dict[str, Any]]:
     """Queued pairs no person has decided and that are not already in one group."""
     events = events if events is not None else link_pairs(project.store)
     decided = distinct_pairs(events) | unlinked_pairs(events)
