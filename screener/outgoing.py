@@ -2,8 +2,8 @@
 
 Spreadsheet formulas in exported cells are neutralised (CSV injection), the characters a
 terminal would act on are escaped, and an export is opened as a file or, for `-`, standard
-output (escaped when that is a terminal). The bottom layer: exports, decision files, PRISMA
-tables and the CLI all write through it.
+output (escaped when that is a terminal). Just above `model` and `errors`: exports, decision
+files, PRISMA tables and the CLI all write through it.
 """
 
 from __future__ import annotations
