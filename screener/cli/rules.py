@@ -19,10 +19,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from screener.rules import load_rules
+    from screener.rules import rules_of
 
     project = c.project(args)
-    ruleset = load_rules(list(project.config.rules), dict(project.config.highlight))
+    ruleset = rules_of(project.config)
     records = project.screenable()
     reports = ruleset.test([sr.record for sr in records], samples=args.samples)
     ids = [sr.pid for sr in records]

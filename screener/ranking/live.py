@@ -87,13 +87,13 @@ class LiveModel:
 
     def __init__(self, project: Review, ids: Sequence[int]) -> None:
         from screener.ranking.rankers import make_ranker
-        from screener.rules import load_rules
+        from screener.rules import rules_of
 
         name, settings = _settings(project)
         self.name = name
         self.ranker: Any = make_ranker(name, **settings)
         self.params: dict[str, Any] = self.ranker.get_params()
-        rules = load_rules(list(project.config.rules), dict(project.config.highlight))
+        rules = rules_of(project.config)
         records: dict[int, Any] = {}
         wanted = list(dict.fromkeys(ids))
         for start in range(0, len(wanted), 2000):
@@ -158,9 +158,9 @@ def live_ranking(
 
 def cold_start(project: Review, candidates: Sequence[int]) -> list[tuple[int, float]]:
     """Candidates by the rules' prior score, best first (ties in the given order)."""
-    from screener.rules import load_rules
+    from screener.rules import rules_of
 
-    rules = load_rules(list(project.config.rules), dict(project.config.highlight))
+    rules = rules_of(project.config)
     scores: dict[int, float] = {}
     for start in range(0, len(candidates), 2000):
         for sr in project.store.records(candidates[start : start + 2000]):

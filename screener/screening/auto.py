@@ -18,9 +18,9 @@ def apply_exclusion_rules(project: Review) -> int:
     """Log an auto-exclusion for every screenable record an `exclude` rule hits; return how many."""
     if not any(r.get("action") == "exclude" for r in project.config.rules):
         return 0
-    from screener.rules import load_rules
+    from screener.rules import rules_of
 
-    ruleset = load_rules(list(project.config.rules), dict(project.config.highlight))
+    ruleset = rules_of(project.config)
     done = {
         ev.record_id
         for ev in project.store.events(stage=Stage.TITLE_ABSTRACT, actions=[AUTO_EXCLUDE])

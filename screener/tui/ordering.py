@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
 def ruleset(project: Project) -> Any:
     """The review's RuleSet (its rules and highlight terms)."""
-    from screener.rules import load_rules
+    from screener.rules import rules_of
 
-    return load_rules(list(project.config.rules), dict(project.config.highlight))
+    return rules_of(project.config)
 
 
 def rank(
