@@ -115,9 +115,8 @@ def test_unknown_model_is_refused() -> None:
         make_ranker("no-such-model")
 
 
-@pytest.mark.parametrize("name", ["screener", "elas_u4"])
-def test_estimator_contract(name: str) -> None:
-    ranker = make_ranker(name)
+def check_estimator_contract(ranker: Ranker, name: str) -> None:
+    """The scikit-learn estimator contract every registered ranker keeps (also for `views`)."""
     params = ranker.get_params()
     # __init__ stores its keyword parameters and nothing else.
     assert set(vars(ranker)) == set(params)
@@ -133,6 +132,11 @@ def test_estimator_contract(name: str) -> None:
     scores = ranker.predict_relevance(CORPUS)
     assert scores.shape == (len(CORPUS),) and scores.dtype == np.float64
     assert auc(scores, Y) > 0.9
+
+
+@pytest.mark.parametrize("name", ["screener", "elas_u4"])
+def test_estimator_contract(name: str) -> None:
+    check_estimator_contract(make_ranker(name), name)
 
 
 def test_params_change_the_model() -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.base import clone
 
 from screener.ranking import Ranker, available_rankers, make_ranker
 from screener.ranking.views import ViewsRanker, loo_auc
-from tests.test_ranking import CORPUS, LABELS, Y, auc
+from tests.test_ranking import CORPUS, LABELS, Y, auc, check_estimator_contract
 
 SMALL = {"char_components": 20, "lsa_components": 10}  # keep the SVDs tiny
 
@@ -18,18 +17,7 @@ def test_registered_and_follows_the_estimator_contract() -> None:
     assert "views" in available_rankers()
     ranker = make_ranker("views", **SMALL)
     assert isinstance(ranker, Ranker) and isinstance(ranker, ViewsRanker)
-    params = ranker.get_params()
-    assert set(vars(ranker)) == set(params)
-    assert clone(ranker).get_params() == params
-    assert make_ranker("views", **params).get_params() == params
-    other = make_ranker("views")
-    assert other.set_params(**params) is other and other.get_params() == params
-    assert ranker.fit(CORPUS, LABELS) is ranker
-    learned = set(vars(ranker)) - set(params)
-    assert learned and all(key.endswith("_") for key in learned)
-    scores = ranker.predict_relevance(CORPUS)
-    assert scores.shape == (len(CORPUS),) and scores.dtype == np.float64
-    assert auc(scores, Y) > 0.9
+    check_estimator_contract(ranker, "views")
 
 
 @pytest.mark.parametrize("mode", ["softmax", "select", "fixed"])
