@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import insert
 
-from screener.config import Config
+from screener.config.sources import ReviewSources
 from screener.dedup.links import direct_links
 from screener.dedup.match import compare, features
 from screener.dedup.run import (
@@ -27,22 +27,16 @@ from screener.dedup.run import (
 )
 from screener.errors import NotFound, ScreenerError
 from screener.model import Reviewer
-from screener.store import Store, schema
+from screener.store import schema
 from screener.store.store import StoredRecord, now, parse_project_id, project_id
 
 SHOWN = ("title", "first_author", "year", "journal", "volume", "issue", "pages", "doi", "pmid",
          "accession", "database")  # fmt: skip
 
 
-class Review(Protocol):
+class Review(ReviewSources, Protocol):
     """What the duplicate review needs of a review: its store and config, who may act, the links
     (a `screener.screening.review.Review` is one)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def config(self) -> Config: ...
 
     def reviewer(self, name: str | None = None) -> Reviewer: ...
 

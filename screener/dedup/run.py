@@ -14,11 +14,11 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import insert
 
-from screener.config import Config
+from screener.config.sources import ReviewSources as Review
 from screener.dedup.links import distinct_pairs, primary_map, unlinked_pairs
 from screener.dedup.match import (
     DEFAULT_REVIEW_FLOOR,
@@ -50,17 +50,6 @@ from screener.store.store import (
     now,
     project_id,
 )
-
-
-class Review(Protocol):
-    """What a dedup run reads of a review: its store and its config's thresholds (a
-    `screener.screening.review.Review` is one)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def config(self) -> Config: ...
 
 
 @dataclass

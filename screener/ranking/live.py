@@ -16,26 +16,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
-from screener.config import Config
+from screener.config.sources import ReviewSources as Review
 from screener.model import Decision, Stage
 from screener.ranking.query import textless_due
-from screener.store import Store
-
-
-class Review(Protocol):
-    """What the live ranking reads of a review: its store and its config (a
-    `screener.screening.review.Review` is one)."""
-
-    @property
-    def store(self) -> Store: ...
-
-    @property
-    def config(self) -> Config: ...
-
 
 COLD_START = "rules"  # the name shown for the order before a model can be trained
 
