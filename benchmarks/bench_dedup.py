@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 
 from screener.dedup.match import Item, features, find_matches, group_matches
 from screener.dedup.normalise import abstract_key
+from screener.dedup.stored import item_of
 from screener.model import Record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -412,24 +413,6 @@ def generate(n_records: int, seed: int) -> tuple[list[Record], list[int]]:
                 records.append(embase_record(st, rng, acc))
                 study_of.append(st["sid"])
     return records[:n_records], study_of[:n_records]
-
-
-def item_of(i: int, rec: Record) -> Item:
-    return Item(
-        id=i,
-        title=rec.title,
-        authors=rec.authors[:12],
-        year=rec.year,
-        journal=rec.journal,
-        volume=rec.volume,
-        pages=rec.pages,
-        doi=rec.doi,
-        pmid=rec.pmid,
-        accession=rec.accession,
-        database=rec.database,
-        abstract=rec.abstract,
-        publication_type=rec.publication_type,
-    )
 
 
 def bench_generated(sizes: list[int], seed: int) -> None:

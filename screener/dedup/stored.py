@@ -56,10 +56,10 @@ def load_items(store: Store) -> list[Item]:
     return items
 
 
-def load_item(rec: StoredRecord) -> Item:
-    r = rec.record
+def item_of(record_id: int, r: Record) -> Item:
+    """The fields dedup compares, from a record (authors capped at 12)."""
     return Item(
-        id=rec.id,
+        id=record_id,
         title=r.title,
         authors=r.authors[:12],
         year=r.year,
@@ -74,6 +74,10 @@ def load_item(rec: StoredRecord) -> Item:
         publication_type=r.publication_type,
         source_id=r.source_id,
     )
+
+
+def load_item(rec: StoredRecord) -> Item:
+    return item_of(rec.id, rec.record)
 
 
 def link_pairs(store: Store) -> list[LinkEvent]:
